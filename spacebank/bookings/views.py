@@ -1,0 +1,1 @@
+"""Booking pages (built in the booking issue)."""

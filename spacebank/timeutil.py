@@ -1,0 +1,75 @@
+"""Time: stored in UTC, shown and reasoned about in Europe/London.
+
+Opening hours are wall-clock times; a day in London can last 23 or 25 hours, so
+every conversion goes through zoneinfo rather than adding hours to a date.
+"""
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def local_datetime(day: date, at: time) -> datetime:
+    """The aware UTC instant of a London wall-clock time.
+
+    A time that does not exist (01:30 on the spring-forward day) moves forward by
+    the gap, as a clock on the wall would; an ambiguous one (01:30 in October)
+    takes its first occurrence.
+    """
+    naive = datetime.combine(day, at)
+    aware = naive.replace(tzinfo=LONDON, fold=0).astimezone(UTC)
+    if aware.astimezone(LONDON).replace(tzinfo=None) != naive:
+        # Non-existent local time: fold=1 gives the instant after the gap.
+        aware = naive.replace(tzinfo=LONDON, fold=1).astimezone(UTC)
+    return aware
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """Start and end (exclusive) of a London day, in UTC."""
+    return local_datetime(day, time(0)), local_datetime(day + timedelta(days=1), time(0))
+
+
+def to_local(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime")
+    return moment.astimezone(LONDON)
+
+
+def today_local(now: datetime | None = None) -> date:
+    return to_local(now or utcnow()).date()
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC datetime on both databases.
+
+    PostgreSQL keeps `timestamptz`; SQLite keeps text without an offset, so values are
+    normalised to UTC before saving and given their UTC tzinfo back on loading.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("UTCDateTime needs an aware datetime")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
