@@ -24,12 +24,9 @@ def local_datetime(day: date, at: time) -> datetime:
     the gap, as a clock on the wall would; an ambiguous one (01:30 in October)
     takes its first occurrence.
     """
-    naive = datetime.combine(day, at)
-    aware = naive.replace(tzinfo=LONDON, fold=0).astimezone(UTC)
-    if aware.astimezone(LONDON).replace(tzinfo=None) != naive:
-        # Non-existent local time: fold=1 gives the instant after the gap.
-        aware = naive.replace(tzinfo=LONDON, fold=1).astimezone(UTC)
-    return aware
+    # fold=0 reads a time in the spring gap with the winter offset (so 01:30 becomes
+    # 02:30 BST) and an ambiguous autumn time as its first, summer-time occurrence.
+    return datetime.combine(day, at).replace(tzinfo=LONDON, fold=0).astimezone(UTC)
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:

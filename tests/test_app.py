@@ -1,0 +1,88 @@
+"""The app factory, configuration, error pages and the demo data."""
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from spacebank import create_app
+from spacebank.config import ConfigError
+from spacebank.extensions import db
+
+from .conftest import page, text_of
+
+
+def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
+    monkeypatch.setenv("SPACEBANK_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_development_generates_and_keeps_a_secret_key(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    from spacebank.config import from_environment
+
+    first = from_environment(tmp_path)["SECRET_KEY"]
+    assert len(first) == 64
+    assert from_environment(tmp_path)["SECRET_KEY"] == first
+
+
+def test_postgres_urls_get_the_psycopg_driver():
+    from spacebank.config import normalise_database_url
+
+    assert normalise_database_url("postgres://u@h/d") == "postgresql+psycopg://u@h/d"
+    assert normalise_database_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_start_page_uses_local_govuk_styles(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    soup = page(response)
+    assert text_of(soup.select_one("h1")) == "Book a community space in Hackney"
+    stylesheets = [link["href"] for link in soup.select("link[rel=stylesheet]")]
+    assert stylesheets == ["/assets/app.css"]
+    assert soup.select_one(".govuk-phase-banner")
+
+
+def test_unknown_pages_get_a_govuk_404(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert text_of(page(response).select_one("h1")) == "Page not found"
+
+
+def test_api_clients_get_json_errors(client):
+    response = client.get("/no-such-page", headers={"Accept": "application/json"})
+    assert response.status_code == 404
+    assert response.get_json()["error"] == "Page not found"
+
+
+def test_health_check_reports_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.headers["X-Request-ID"]
+
+
+def test_demo_data_loads_a_borough_and_running_it_twice_adds_nothing(app):
+    from spacebank.demo import seed_demo
+    from spacebank.models import Booking, User, Venue
+    from spacebank.venues.models import VenueKind
+
+    first = seed_demo()
+    assert first["venues"] == 41 and first["users"] == 5 and first["bookings"] > 300
+    kinds = db.session.execute(sa.select(Venue.kind, sa.func.count()).group_by(Venue.kind)).all()
+    assert dict(kinds) == {VenueKind.COMMUNITY_HALL: 33, VenueKind.LIBRARY: 8}
+    assert {v.postcode.split()[0] for v in db.session.scalars(sa.select(Venue))} >= {"E2", "E5", "E8", "E9", "N1", "N4", "N16"}
+    counts = [db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in (Venue, User, Booking)]
+
+    second = seed_demo()
+    assert second == {"venues": 0, "users": 0, "bookings": 0}
+    assert [db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in (Venue, User, Booking)] == counts
+
+
+def test_seed_demo_command_prints_the_sign_ins(app):
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert "housing@example.com" in result.output
+    again = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
+    assert "already has venues" in again.output
