@@ -80,4 +80,8 @@ def from_environment(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
         "FORCE_HTTPS": production and _bool("FORCE_HTTPS", True),
+        # How many proxies (load balancer, router) sit in front and set X-Forwarded-*.
+        # 0 trusts none, so rate limits cannot be dodged with a forged header.
+        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
+        "REQUEST_LOGGING": _bool("REQUEST_LOGGING", True),
     }
