@@ -15,6 +15,8 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 
 from spacebank import create_app
 from spacebank.extensions import db as _db
@@ -48,6 +50,21 @@ def postgres_database():
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose requests do not see the previous request's `g`.
+
+    The `app` fixture keeps an app context open for the whole test and Flask reuses it
+    for every request, so without this Flask-Login's cached user and Flask-WTF's cached
+    CSRF token would pass from one client (one browser) to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            for cached in ("_login_user", "csrf_token"):
+                g.pop(cached, None)
+        return super().open(*args, **kwargs)
+
+
 def make_app(database_url: str, **overrides):
     config = {
         "TESTING": True,
@@ -57,9 +74,13 @@ def make_app(database_url: str, **overrides):
         "RATELIMIT_ENABLED": False,
         "REQUEST_LOGGING": False,
         "SERVER_NAME": None,
+        # Argon2 at minimum cost: hashing dominates the suite's time otherwise.
+        "PASSWORD_HASH_FAST": True,
     }
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+    app.test_client_class = IsolatedClient
+    return app
 
 
 def migrate_to_head(app):

@@ -1,4 +1,12 @@
-from flask import Blueprint, url_for
+"""Accounts and community groups.
+
+For other areas:
+- access.needs_confirmation(user) / access.confirmed_email_required: booking needs a confirmed address.
+- groups.groups_user_can_book_for(user), groups.is_member(user, group): who may book for which group.
+- groups.verify_group(group, actor), groups.reject_group(group, actor, reason): staff decisions.
+"""
+
+from flask import Blueprint, request, url_for
 
 from ..extensions import db, login_manager
 
@@ -7,11 +15,16 @@ bp = Blueprint("accounts", __name__, template_folder="templates")
 
 @login_manager.user_loader
 def load_user(user_id: str):
+    from .authentication import session_still_valid
     from .models import User
 
     if not user_id.isdigit():
         return None
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id))
+    # A disabled account, or a password changed since this session began, ends the session.
+    if user is None or not user.is_active or not session_still_valid(user):
+        return None
+    return user
 
 
 login_manager.login_view = "accounts.sign_in"
@@ -22,16 +35,20 @@ login_manager.login_message_category = "info"
 @bp.app_template_global()
 def account_nav_items(user) -> list[dict]:
     """Service navigation links for a signed-in user."""
-    from flask import request
-
     items = []
     if "bookings.my_bookings" in _endpoints():
-        items.append({"href": url_for("bookings.my_bookings"), "text": "My bookings",
-                      "active": request.endpoint == "bookings.my_bookings"})
+        items.append(_nav_item("bookings.my_bookings", "My bookings"))
+    items.append(_nav_item("accounts.account", "Your account"))
+    items.append(_nav_item("accounts.group_list", "Your groups", prefix="/groups"))
     if user.is_staff:
         items.append({"href": "/admin/", "text": "Staff"})
     items.append({"href": url_for("accounts.sign_out"), "text": "Sign out"})
     return items
+
+
+def _nav_item(endpoint: str, text: str, prefix: str | None = None) -> dict:
+    active = request.endpoint == endpoint or bool(prefix and request.path.startswith(prefix))
+    return {"href": url_for(endpoint), "text": text, "active": active}
 
 
 def _endpoints():
@@ -40,4 +57,4 @@ def _endpoints():
     return current_app.view_functions
 
 
-from . import views  # noqa: E402,F401
+from . import group_views, views  # noqa: E402,F401
