@@ -3,9 +3,10 @@
 import logging
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, abort, request
 from flask_talisman import Talisman
 from govuk_frontend_wtf.main import WTFormsHelpers
+from werkzeug.routing import IntegerConverter
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from . import config as config_module
@@ -42,8 +43,12 @@ def create_app(config: dict | None = None) -> Flask:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
+    # <int:…> in every route stops at the database's integer range, so a huge id is a
+    # 404 rather than an overflow error from the database.
+    app.url_map.converters["int"] = DatabaseIdConverter
     _configure_templates(app)
     _configure_logging(app)
+    app.before_request(refuse_nul_characters)
 
     from . import models  # noqa: F401  (registers every table on db.metadata)
 
@@ -89,6 +94,23 @@ def create_app(config: dict | None = None) -> Flask:
     register_cli(app)
     app.register_blueprint(health_bp)
     return app
+
+
+class DatabaseIdConverter(IntegerConverter):
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def refuse_nul_characters():
+    """PostgreSQL cannot store NUL in text, and no real input contains one: refuse early."""
+    values = [request.path]
+    values += [v for _, vs in request.args.lists() for v in vs]
+    if request.method in {"POST", "PUT", "PATCH"} and request.mimetype in {
+            "application/x-www-form-urlencoded", "multipart/form-data"}:
+        values += [v for _, vs in request.form.lists() for v in vs]
+    if any("\x00" in value for value in values):
+        abort(400)
 
 
 def _engine_options(url: str) -> dict:

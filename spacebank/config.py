@@ -73,6 +73,10 @@ def from_environment(instance_path: Path) -> dict:
         # Requests (spaces that need approval) hold their slot this many days.
         "REQUEST_EXPIRY_DAYS": int(os.environ.get("REQUEST_EXPIRY_DAYS", "5")),
         "UPLOAD_MAX_BYTES": int(os.environ.get("UPLOAD_MAX_BYTES", str(5 * 1024 * 1024))),
+        # Whole request bodies: an upload plus its form fields. Larger bodies get a 413
+        # before anything reads them.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("UPLOAD_MAX_BYTES", str(5 * 1024 * 1024))) + 256 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
         "SESSION_COOKIE_SECURE": production,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
