@@ -24,6 +24,16 @@ def register_cli(app: Flask) -> None:
             click.echo(f"Demo data: added {added['venues']} venues, {added['users']} users, {added['bookings']} bookings.")
         click.echo(print_demo_sign_ins())
 
+    @app.cli.command("expire-requests")
+    def expire_requests_command():
+        """Expire requests nobody decided in time, freeing their slots (run on a schedule)."""
+        from .bookings.operations import expire_overdue_requests
+        from .timeutil import utcnow
+
+        expired = expire_overdue_requests(utcnow())
+        db.session.commit()
+        click.echo(f"Expired {expired} requests.")
+
     @app.cli.command("send-email")
     def send_email_command():
         """Deliver queued emails (run on a schedule in production)."""

@@ -24,6 +24,9 @@ class Quote:
     minutes: int
     billed_minutes: int
     free_use: bool  # a verified community group using a space the council offers free
+    pence_per_hour: int = 0  # the rate charged, for the breakdown shown before confirming
+    billing_unit_minutes: int = 60
+    over_fair_use: bool = False  # free use was due but the group's monthly free hours ran out
 
     @property
     def total_due_pence(self) -> int:
@@ -35,17 +38,27 @@ def billed_minutes(minutes: int, unit: int) -> int:
     return -(-minutes // unit) * unit
 
 
-def quote(rate: Rate, starts_at: datetime, ends_at: datetime, *, verified_group: bool) -> Quote:
+def quote(rate: Rate, starts_at: datetime, ends_at: datetime, *, verified_group: bool,
+          within_fair_use: bool = True) -> Quote:
+    """The price of one booking.
+
+    A verified group pays nothing where the tariff offers free use, as long as the booking
+    stays within its fair-use hours for the month (rules.FairUse); beyond them it pays the
+    community rate rather than being refused.
+    """
     if ends_at <= starts_at:
         raise ValueError("a booking must end after it starts")
     minutes = int((ends_at - starts_at).total_seconds() // 60)
     billed = billed_minutes(minutes, rate.billing_unit_minutes)
-    if verified_group and rate.free_for_verified_groups:
-        return Quote(0, rate.deposit_pence, minutes, billed, free_use=True)
+    free_due = verified_group and rate.free_for_verified_groups
+    if free_due and within_fair_use:
+        return Quote(0, rate.deposit_pence, minutes, billed, free_use=True, pence_per_hour=0,
+                     billing_unit_minutes=rate.billing_unit_minutes)
     # pence_per_hour * billed / 60 is exact for 30- and 60-minute units when the hourly
     # rate is even; round half up on odd rates so nobody is charged a fraction of a penny.
     price = (rate.pence_per_hour * billed + 30) // 60
-    return Quote(price, rate.deposit_pence, minutes, billed, free_use=False)
+    return Quote(price, rate.deposit_pence, minutes, billed, free_use=False, pence_per_hour=rate.pence_per_hour,
+                 billing_unit_minutes=rate.billing_unit_minutes, over_fair_use=free_due)
 
 
 def rate_from_tariff(tariff) -> Rate:
