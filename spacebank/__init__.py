@@ -90,8 +90,11 @@ def create_app(config: dict | None = None) -> Flask:
     from .cli import register_cli
     from .health import bp as health_bp
 
+    from .pagecache import init_page_cache
+
     register_error_handlers(app)
     register_cli(app)
+    init_page_cache(app)
     app.register_blueprint(health_bp)
     return app
 

@@ -5,3 +5,4 @@ from .audit import AuditEvent  # noqa: F401
 from .bookings.models import Booking, BookingLock, BookingSeries  # noqa: F401
 from .notifications import OutboundEmail  # noqa: F401
 from .venues.models import Closure, OpeningHours, Service, Space, Tariff, Venue, VenuePhoto  # noqa: F401
+from .pagecache import DataVersion  # noqa: F401

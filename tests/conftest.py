@@ -76,6 +76,9 @@ def make_app(database_url: str, **overrides):
         "SERVER_NAME": None,
         # Argon2 at minimum cost: hashing dominates the suite's time otherwise.
         "PASSWORD_HASH_FAST": True,
+        # Tests change data through the session without always committing; the page
+        # cache has its own tests (test_pagecache.py).
+        "PAGE_CACHE": False,
     }
     config.update(overrides)
     app = create_app(config)
