@@ -129,6 +129,17 @@ def app(migrated_app):
     _wipe(migrated_app)
 
 
+@pytest.fixture(autouse=True)
+def rate_limits_off_afterwards():
+    """Flask-Limiter's on/off switch and counts live on the one shared Limiter, and every
+    create_app sets the switch from its own config: put it back off after each test."""
+    yield
+    from spacebank.extensions import limiter
+
+    limiter.enabled = False
+    limiter.reset()
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()
