@@ -3,7 +3,7 @@
 import logging
 from pathlib import Path
 
-from flask import Flask, abort, request
+from flask import Flask, request
 from flask_talisman import Talisman
 from govuk_frontend_wtf.main import WTFormsHelpers
 from werkzeug.routing import IntegerConverter
@@ -113,7 +113,11 @@ def refuse_nul_characters():
             "application/x-www-form-urlencoded", "multipart/form-data"}:
         values += [v for _, vs in request.form.lists() for v in vs]
     if any("\x00" in value for value in values):
-        abort(400)
+        from .errors import render_error
+
+        return render_error(400, "What you entered included a character that cannot be used. "
+                                 "Go back, remove it and try again.")
+    return None
 
 
 def _engine_options(url: str) -> dict:

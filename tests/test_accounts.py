@@ -91,7 +91,7 @@ EMPTY_FORM = {"name": "", "email": "", "password": "", "confirm_password": ""}
     (EMPTY_FORM, "password", "Enter a password"),
     (EMPTY_FORM, "confirm_password", "Confirm your password"),
     ({"name": "A" * 121}, "name", "Full name must be 120 characters or fewer"),
-    ({"name": "Ann\x00"}, "name", "Full name must only include letters, spaces and punctuation"),
+    ({"name": "Ann\x07"}, "name", "Full name must only include letters, spaces and punctuation"),
     ({"email": "ann.example.com"}, "email", "Enter an email address in the correct format, like name@example.com"),
     ({"email": "a" * 250 + "@example.com"}, "email", "Email address must be 254 characters or fewer"),
     ({"phone": "call me"}, "phone", "Enter a telephone number, like 020 8356 3000, 07700 900 982 or +44 20 8356 3000"),

@@ -277,3 +277,36 @@ def test_hidden_fields_never_appear_in_the_users_pages(app, council):
         body = client.get(url).get_data(as_text=True)
         assert "argon2" not in body and "secret-calendar-token-123" not in body, url
         assert "password_hash" not in body and "calendar_token" not in body, url
+
+
+def test_an_administrator_gives_someone_a_staff_role_only_with_a_service(app, council):
+    from spacebank.accounts.models import Role, User
+    from tests.admin_fixtures import error_summary
+
+    client = client_for(app, council, "admin")
+    resident = council.people["resident"]
+    url = f"/admin/user/edit/?id={resident.id}"
+    form = {"name": "Rosa Resident", "phone": "", "role": "housing_officer", "service_id": ""}
+    response = post_form(client, url, form)
+    assert error_summary(response) == ["Select the service this housing officer works for"]
+    response = post_form(client, url, {**form, "service_id": str(council.housing.service.id)})
+    assert response.status_code == 302
+    db.session.expire_all()
+    user = db.session.get(User, resident.id)
+    assert (user.role, user.service_id) == (Role.HOUSING_OFFICER, council.housing.service.id)
+    from tests.admin_fixtures import audit_actions
+
+    assert audit_actions("user") == ["user.updated"]
+
+
+def test_an_administrator_adds_a_service_with_a_unique_name(app, council):
+    from spacebank.venues.models import Service
+    from tests.admin_fixtures import error_summary
+
+    client = client_for(app, council, "admin")
+    response = post_form(client, "/admin/service/new/", {"name": "libraries", "free_hours_per_group_month": "10"})
+    assert error_summary(response) == ["There is already a service with this name"]
+    response = post_form(client, "/admin/service/new/", {"name": "Leisure Centres", "free_hours_per_group_month": "10"})
+    assert response.status_code == 302
+    service = db.session.scalar(sa.select(Service).where(Service.name == "Leisure Centres"))
+    assert (service.slug, service.free_hours_per_group_month) == ("leisure-centres", 10)

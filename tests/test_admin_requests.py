@@ -233,3 +233,15 @@ def test_staff_find_a_booking_by_the_bookers_email_but_only_at_their_own_venues(
     listing = text_of(page(housing.get("/admin/booking/?search=resident@example.com")).select_one("table"))
     assert council.housing.booking.reference in listing
     assert council.library.booking.reference not in listing
+
+
+def test_booking_a_caller_into_a_space_that_needs_approval_confirms_it_at_once(app, council, housing):
+    space = council.housing.space  # needs approval; the fixtures hold 10am to midday and 2pm to 4pm
+    day = to_local(council.housing.booking.starts_at).date()
+    response = post_form(housing, STAFF_FORM, caller_form(space, day, email="resident@example.com", name="",
+                                                          start="18:00", end="19:00"))
+    assert response.status_code == 302
+    booking = db.session.scalar(sa.select(Booking).where(Booking.space_id == space.id, Booking.purpose == "Birthday party"))
+    assert booking.status == BookingStatus.CONFIRMED and booking.decided_by_id == council.people["housing"].id
+    assert [e.subject for e in emails_to("resident@example.com")] == [
+        f"Booking request received: {booking.reference}", f"Booking confirmed: {booking.reference}"]

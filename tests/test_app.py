@@ -86,3 +86,22 @@ def test_seed_demo_command_prints_the_sign_ins(app):
     assert "housing@example.com" in result.output
     again = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
     assert "already has venues" in again.output
+
+
+@pytest.mark.parametrize("url", ["/venues/%00", "/spaces?where=E8%00", "/sign-in?next=%00"])
+def test_nul_characters_in_addresses_are_refused_with_a_message(client, url):
+    response = client.get(url)
+    assert response.status_code == 400
+    assert "cannot be used" in text_of(page(response).select_one("main"))
+
+
+def test_nul_characters_in_forms_are_refused_before_anything_is_saved(client):
+    from .conftest import csrf_token
+
+    token = csrf_token(client, "/sign-in")
+    response = client.post("/create-account", data={"csrf_token": token, "name": "Ann\x00", "email": "a@example.com"})
+    assert response.status_code == 400
+    assert "cannot be used" in text_of(page(response).select_one("main"))
+    from spacebank.models import User
+
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0

@@ -85,10 +85,10 @@ def load_rows(spaces: list[Space], period: Interval, now: datetime) -> list[Spac
             if closure.venue_id == space.venue_id or (closure.space_id is not None and units & set(closure.space.unit_ids())):
                 for part in clip([Interval(closure.starts_at, closure.ends_at)], period):
                     items.append(Item("closed", part, f"Closed: {closure.reason}"))
-        # Free for staff: open, not closed, not held by a booking or its turnaround. Notice and
-        # horizon limits are left out on purpose: staff can book a caller in at any time.
+        # Free for staff: open, not closed, not held by a booking or its turnaround, not past.
+        # Notice and horizon limits are left out on purpose: staff can book a caller in any time.
         free = subtract(subtract(availability.opening, availability.closed), availability.booked)
-        items += [Item("free", interval, "Free") for interval in free]
+        items += [Item("free", Interval(max(i.start, now), i.end), "Free") for i in free if i.end > now]
         rows.append(SpaceRow(space, tuple(sorted(items, key=lambda i: (i.period.start, i.kind))),
                              availability.opening))
     return rows

@@ -20,6 +20,7 @@ from ..accounts.models import Group, Role, User, Verification
 from ..accounts.passwords import hash_password
 from ..bookings import operations, queries
 from ..bookings.locks import SlotTaken
+from ..bookings.models import BookingStatus
 from ..extensions import db
 from ..notifications import queue_email
 from ..timeutil import utcnow
@@ -110,13 +111,19 @@ class CallerBookingView(StaffView):
                 return None
             booker = new_caller_account(form)
         try:
-            return operations.create_booking(space, booker, starts_at, ends_at, details, now,
-                                             booked_by=actor(), by_staff=True)
+            booking = operations.create_booking(space, booker, starts_at, ends_at, details, now,
+                                                booked_by=actor(), by_staff=True)
         except operations.BookingRefused as refusal:
             self._show_problems(form, refusal.problems)
+            return None
         except SlotTaken as taken:
             form.start.errors.append(taken.message)
-        return None
+            return None
+        if booking.status == BookingStatus.REQUESTED:
+            # The space needs staff approval, and staff are making the booking: decided already.
+            operations.approve_request(booking, actor(), now)
+            db.session.commit()
+        return booking
 
     @staticmethod
     def _show_problems(form: CallerForm, problems) -> None:

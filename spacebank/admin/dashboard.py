@@ -13,12 +13,15 @@ from .requests_queue import waiting_requests
 from .scope import booking_clause, closure_clause
 
 
+def count(query: sa.Select) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+
+
 def dashboard_context() -> dict:
     now = utcnow()
     today = today_local(now)
     start, end = day_bounds(today)
     fortnight = local_datetime(today + timedelta(days=14), time(0))
-    count = lambda query: db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))  # noqa: E731
     return {
         "waiting": len(waiting_requests(now)),
         "today_bookings": count(sa.select(Booking.id).where(

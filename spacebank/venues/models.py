@@ -191,9 +191,14 @@ class Space(db.Model):
 
     def unit_ids(self) -> list[int]:
         """Ids of the smallest parts this space occupies (itself when it has none)."""
-        if not self.parts:
-            return [self.id]
-        return sorted(uid for part in self.parts for uid in part.unit_ids())
+        return sorted(self._units(frozenset()))
+
+    def _units(self, seen: frozenset[int]) -> set[int]:
+        # `seen` stops a loop in bad data (a part made its own parent) recursing forever.
+        parts = [part for part in self.parts if part.id not in seen]
+        if not parts:
+            return {self.id}
+        return {uid for part in parts for uid in part._units(seen | {self.id})}
 
     def tariff_for(self, category: "HirerCategory") -> "Tariff | None":
         return next((t for t in self.tariffs if t.category == category), None)
