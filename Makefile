@@ -31,8 +31,8 @@ seed: migrate
 	$(FLASK) seed-demo --if-empty
 
 run: install assets seed
-	@echo "Spacebank is running at http://127.0.0.1:$(PORT) (Ctrl+C to stop)"
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@echo "Spacebank is starting at http://127.0.0.1:$(PORT) (Ctrl+C to stop)"
+	PORT=$(PORT) HOST=127.0.0.1 $(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
 
 # Debian's Chromium for the browser tests (Playwright never downloads a browser here).
 browser:

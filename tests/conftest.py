@@ -298,3 +298,13 @@ def future_day(weekday: int | None = None, weeks_ahead: int = 2):
     if weekday is not None:
         day += timedelta(days=(weekday - day.weekday()) % 7)
     return day
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say how many tests ran on each database, so a skipped PostgreSQL is visible."""
+    passed = terminalreporter.stats.get("passed", [])
+    skipped = terminalreporter.stats.get("skipped", [])
+    for backend in BACKENDS:
+        ran = sum(1 for r in passed if f"[{backend}" in r.nodeid and r.when == "call")
+        missed = sum(1 for r in skipped if f"[{backend}" in getattr(r, "nodeid", ""))
+        terminalreporter.write_line(f"{backend}: {ran} tests passed, {missed} skipped")
