@@ -88,4 +88,6 @@ def from_environment(instance_path: Path) -> dict:
         # 0 trusts none, so rate limits cannot be dodged with a forged header.
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "REQUEST_LOGGING": _bool("REQUEST_LOGGING", True),
+        # Whole-page cache of signed-out visitors' public pages (spacebank/pagecache.py).
+        "PAGE_CACHE": _bool("PAGE_CACHE", True),
     }
