@@ -143,8 +143,6 @@ def _configure_templates(app: Flask) -> None:
 
     @app.context_processor
     def template_globals():
-        from flask_talisman import talisman as _  # noqa: F401  (csp_nonce is a Jinja global)
-
         return {
             # govuk-frontend-jinja 3.10 calls this; False keeps the classic GOV.UK look,
             # which suits a council service better than the GOV.UK brand refresh.

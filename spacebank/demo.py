@@ -245,7 +245,7 @@ def _hall_spaces(venue: Venue, index: int, rng: random.Random) -> list[Space]:
         for half in ("East half", "West half"):
             part = Space(venue=venue, parent=main, name=f"Main hall – {half.lower()}", slug=slugify(half),
                          capacity_seated=capacity // 2, capacity_standing=int(capacity * 0.65),
-                         has_sink=True, description=f"Half of the main hall, divided by a folding wall.")
+                         has_sink=True, description="Half of the main hall, divided by a folding wall.")
             _hours(part, {d: [(9, 23)] for d in range(7)})
             _tariffs(part, community // 2 + 500, community // 2 + 1000, 3000, free=index % 3 == 0, deposit=0)
             spaces.append(part)

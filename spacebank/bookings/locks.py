@@ -70,14 +70,24 @@ def attach_locks(booking: Booking) -> Booking:
 
 def commit_or_raise_taken() -> None:
     """Commit; if the database refused an overlap, roll back and raise SlotTaken."""
+    _write_or_raise_taken(db.session.commit)
+
+
+def flush_or_raise_taken(taken: SlotTaken | None = None) -> None:
+    """Flush (inside a larger transaction); on an overlap roll back and raise `taken`."""
+    _write_or_raise_taken(db.session.flush, taken)
+
+
+def _write_or_raise_taken(write, taken: SlotTaken | None = None) -> None:
     try:
-        db.session.commit()
+        write()
     except IntegrityError as error:
         db.session.rollback()
         if is_overlap_error(error):
-            raise SlotTaken from error
+            raise (taken or SlotTaken()) from error
         raise
     except OperationalError as error:
+        # SQLite: another writer held the database for longer than the busy timeout.
         db.session.rollback()
         if "locked" in str(error.orig):
             raise ServiceBusy from error

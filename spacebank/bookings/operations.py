@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .. import audit
 from ..accounts.models import Group, User
@@ -24,11 +23,10 @@ from ..notifications import queue_email
 from ..venues.models import HirerCategory, Space
 from . import calendar, queries, rules
 from .locks import (
-    ServiceBusy,
     SlotTaken,
     attach_locks,
     commit_or_raise_taken,
-    is_overlap_error,
+    flush_or_raise_taken,
     release_locks,
     write_transaction,
 )
@@ -157,18 +155,7 @@ def _new_booking(space, booker, assessment: queries.Assessment, details: Booking
 
 def _flush_or_raise_taken(booking: Booking) -> None:
     """Write one booking's locks now, so a refusal names the occurrence it was about."""
-    try:
-        db.session.flush()
-    except IntegrityError as error:
-        db.session.rollback()
-        if is_overlap_error(error):
-            raise OccurrenceTaken(booking.starts_at) from error
-        raise
-    except OperationalError as error:
-        db.session.rollback()
-        if "locked" in str(error.orig):
-            raise ServiceBusy from error
-        raise
+    flush_or_raise_taken(OccurrenceTaken(booking.starts_at))
 
 
 # ---------------------------------------------------------------- deciding and ending
