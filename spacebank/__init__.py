@@ -90,11 +90,13 @@ def create_app(config: dict | None = None) -> Flask:
     from .cli import register_cli
     from .health import bp as health_bp
 
+    from .notifications import init_mail
     from .pagecache import init_page_cache
 
     register_error_handlers(app)
     register_cli(app)
     init_page_cache(app)
+    init_mail(app)
     app.register_blueprint(health_bp)
     return app
 

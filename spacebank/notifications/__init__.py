@@ -1,9 +1,11 @@
 """Email: an outbox table, written in the same transaction as the change it reports.
 
-Rows are delivered after the commit (MAIL_BACKEND "file" writes .eml files under
-instance/mail for development; "smtp" sends; "none" keeps them only in the table).
-`flask send-email` retries anything that failed. Because the message is a row, a
-rolled-back booking never sends an email, and tests read the outbox directly.
+With MAIL_BACKEND "file" (development) a request that queued messages writes them as
+.eml files under instance/mail as it finishes, after the view has committed. With "smtp"
+(production) `flask send-email` delivers them on a schedule, so a slow mail relay never
+holds up a booking, and retries anything that failed. "none" keeps them only in the
+table. Because the message is a row, a rolled-back booking never sends an email, and
+tests read the outbox directly.
 """
 
 import smtplib
@@ -12,7 +14,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import Flask, current_app, g, render_template
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -46,7 +48,17 @@ def queue_email(to: str, subject: str, template: str, *, attachment: tuple[str, 
     if attachment:
         message.attachment_name, message.attachment_type, message.attachment = attachment
     db.session.add(message)
+    g.emails_queued = True
     return message
+
+
+def init_mail(app: Flask) -> None:
+    @app.after_request
+    def deliver_to_files(response):
+        # Only the development backend delivers in the request: it is a local file write.
+        if g.pop("emails_queued", False) and app.config["MAIL_BACKEND"] == "file":
+            deliver_pending()
+        return response
 
 
 def _as_mime(message: OutboundEmail) -> EmailMessage:
