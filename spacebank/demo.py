@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from govuk_bank_holidays.bank_holidays import BankHolidays
 
 from . import geo
 from .accounts.models import Group, GroupKind, GroupMembership, Role, User, Verification
 from .accounts.passwords import hash_password
-from .bookings.locks import lock_rows, new_reference
+from .bookings.locks import attach_locks, new_reference
+from .bookings.pricing import quote, rate_from_tariff
 from .bookings.models import Booking, BookingSeries, BookingStatus, Frequency
 from .extensions import db
 from .timeutil import local_datetime, today_local, utcnow
@@ -316,18 +318,18 @@ def _bookings(spaces: list[Space], users: dict, group: Group, today: date, rng: 
         for unit in units:
             taken.setdefault(unit, []).append((start, end))
         category = HirerCategory.COMMUNITY if group_ else HirerCategory.RESIDENT
-        tariff = space.tariff_for(category)
-        hours_charged = -(-int((end - start).total_seconds()) // 3600)
-        price = 0 if (group_ and tariff.free_for_verified_groups) else tariff.pence_per_hour * hours_charged
+        price = quote(rate_from_tariff(space.tariff_for(category)), start, end, verified_group=group_ is not None)
         booking = Booking(space=space, booker=booker, group=group_, series=series, starts_at=start, ends_at=end,
                           status=status, hirer_category=category, purpose=rng.choice(PURPOSES),
-                          attendees=max(1, min(space.capacity, rng.randint(8, 40))), price_pence=price,
-                          deposit_pence=tariff.deposit_pence, reference=new_reference(),
+                          attendees=max(1, min(space.capacity, rng.randint(8, 40))), price_pence=price.price_pence,
+                          deposit_pence=price.deposit_pence, reference=new_reference(),
                           accepted_conditions_at=utcnow(),
-                          expires_at=utcnow() + timedelta(days=5) if status == BookingStatus.REQUESTED else None)
-        if status in (BookingStatus.CONFIRMED, BookingStatus.REQUESTED):
-            booking.locks = lock_rows(booking, units, space.turnaround_minutes)
-        db.session.add(booking)
+                          expires_at=utcnow() + timedelta(days=current_app.config["REQUEST_EXPIRY_DAYS"])
+                          if status == BookingStatus.REQUESTED else None)
+        if booking.is_active:
+            attach_locks(booking)
+        else:
+            db.session.add(booking)
         count += 1
         return booking
 

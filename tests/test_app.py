@@ -74,6 +74,13 @@ def test_demo_data_loads_a_borough_and_running_it_twice_adds_nothing(app):
     assert dict(kinds) == {VenueKind.COMMUNITY_HALL: 33, VenueKind.LIBRARY: 8}
     assert {v.postcode.split()[0] for v in db.session.scalars(sa.select(Venue))} >= {"E2", "E5", "E8", "E9", "N1", "N4", "N16"}
     counts = [db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in (Venue, User, Booking)]
+    from spacebank.bookings.pricing import quote, rate_from_tariff
+
+    for booking in db.session.scalars(sa.select(Booking)):
+        expected = quote(rate_from_tariff(booking.space.tariff_for(booking.hirer_category)), booking.starts_at,
+                         booking.ends_at, verified_group=booking.group is not None)
+        assert (booking.price_pence, booking.deposit_pence) == (expected.price_pence, expected.deposit_pence)
+        assert bool(booking.locks) == booking.is_active
 
     second = seed_demo()
     assert second == {"venues": 0, "users": 0, "bookings": 0}
