@@ -14,6 +14,7 @@ everything else about the response is rebuilt per request (headers, request id).
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cache
 from threading import Lock
 
 import sqlalchemy as sa
@@ -70,7 +71,9 @@ class PageStore:
                 self._pages.popitem(last=False)
 
 
+@cache
 def _tracked_classes() -> tuple[type, ...]:
+    # Imported on first use: the models import this module's `db` first.
     from .bookings.models import Booking, BookingLock, BookingSeries
     from .venues.models import Closure, OpeningHours, Service, Space, Tariff, Venue, VenuePhoto
 
@@ -79,6 +82,8 @@ def _tracked_classes() -> tuple[type, ...]:
 
 @event.listens_for(Session, "after_flush")
 def _note_public_changes(session, _flush_context):
+    if session.info.get("public_data_changed"):
+        return
     tracked = _tracked_classes()
     if any(isinstance(obj, tracked) for obj in (*session.new, *session.dirty, *session.deleted)):
         session.info["public_data_changed"] = True

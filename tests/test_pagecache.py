@@ -72,3 +72,18 @@ def test_signed_in_people_never_get_cached_pages(cached_app, make):
     response = signed_in.get("/venues")
     assert "X-Page-Cache" not in response.headers
     assert "Sign out" in response.get_data(as_text=True)
+
+
+def test_a_visitor_with_a_message_waiting_gets_a_fresh_page(cached_app, make):
+    user = make.user()
+    db.session.commit()
+    client = cached_app.test_client()
+    client.get("/venues")
+    assert client.get("/venues").headers.get("X-Page-Cache") == "hit"
+    sign_in(client, user.email)
+    from .conftest import csrf_token
+
+    client.post("/sign-out", data={"csrf_token": csrf_token(client, "/sign-out")})
+    response = client.get("/venues")
+    assert "X-Page-Cache" not in response.headers
+    assert "You have signed out." in text_of(page(response).select_one(".govuk-notification-banner"))
