@@ -141,6 +141,7 @@ def test_health_check_answers_ok_when_the_database_answers(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.headers["X-Request-ID"]
 
 
 def test_health_check_answers_503_when_the_database_is_unreachable(monkeypatch, tmp_path):
