@@ -9,11 +9,10 @@ state. SPACEBANK_REQUIRE_POSTGRES=1 turns an unreachable server into a failure.
 import os
 import re
 import uuid
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import psycopg
 import pytest
-import sqlalchemy as sa
 from bs4 import BeautifulSoup
 from flask import g, has_app_context
 from flask.testing import FlaskClient
@@ -285,7 +284,6 @@ def sign_in(client, email: str, password: str = "correct-horse-battery-staple"):
 def at(year, month, day, hour=0, minute=0) -> datetime:
     """An aware UTC datetime from London wall-clock parts (for readable tests)."""
     from spacebank.timeutil import local_datetime
-    from datetime import date
 
     return local_datetime(date(year, month, day), time(hour, minute))
 

@@ -1,7 +1,7 @@
 """The database itself refuses double bookings, on SQLite and on PostgreSQL."""
 
 import threading
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -136,7 +136,7 @@ def test_raw_overlapping_lock_insert_is_refused_by_the_database(app, make):
 
 def test_overlap_across_the_october_clock_change_is_caught(app, make):
     # 01:30 happens twice on 31 October 2027; the guard works on UTC instants.
-    space = make.space(turnaround_minutes=0, hours=((0, 7, __import__("datetime").time(0), __import__("datetime").time(23, 59)),))
+    space = make.space(turnaround_minutes=0, hours=((0, 7, time(0), time(23, 59)),))
     first_start = at(2027, 10, 31, 0, 30)
     make.booking(space, first_start, first_start + timedelta(hours=2))
     with pytest.raises(SlotTaken):
