@@ -43,11 +43,6 @@ def write_transaction():
         sqlite_immediate.reset(token)
 
 
-def lock_rows(booking: Booking, unit_ids: list[int], turnaround_minutes: int) -> list[BookingLock]:
-    end = booking.ends_at + timedelta(minutes=turnaround_minutes)
-    return [BookingLock(space_id=unit_id, starts_at=booking.starts_at, ends_at=end) for unit_id in unit_ids]
-
-
 def is_overlap_error(error: Exception) -> bool:
     return "booking_lock_no_overlap" in str(getattr(error, "orig", error))
 
@@ -61,7 +56,9 @@ class ServiceBusy(SlotTaken):
 def attach_locks(booking: Booking) -> Booking:
     """Give an active booking its locks (and a reference) and add it to the session."""
     space = booking.space
-    booking.locks = lock_rows(booking, space.unit_ids(), space.turnaround_minutes)
+    end = booking.ends_at + timedelta(minutes=space.turnaround_minutes)
+    booking.locks = [BookingLock(space_id=unit_id, starts_at=booking.starts_at, ends_at=end)
+                     for unit_id in space.unit_ids()]
     if not booking.reference:
         booking.reference = new_reference()
     db.session.add(booking)
