@@ -261,6 +261,15 @@ def test_distance_miles_plausible() -> None:
     assert geo.distance_miles(HACKNEY_TOWN_HALL, HACKNEY_TOWN_HALL) == 0
 
 
+def test_distance_miles_is_within_half_a_percent_of_the_geodesic_across_london() -> None:
+    from geopy.distance import geodesic
+
+    e8, n16 = geo.lookup_postcode("E8 1DY").point, geo.lookup_postcode("N16").point
+    for a, b in [(HACKNEY_TOWN_HALL, TRAFALGAR_SQUARE), (e8, n16)]:
+        exact = geodesic(a, b).miles
+        assert abs(geo.distance_miles(a, b) - exact) <= 0.005 * exact
+
+
 def test_distance_between_postcodes() -> None:
     e8 = geo.lookup_postcode("E8 1DY").point
     n16 = geo.lookup_postcode("N16").point
