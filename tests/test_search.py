@@ -9,6 +9,7 @@ from spacebank.demo import next_weekday, slugify
 from spacebank.extensions import db
 from spacebank.timeutil import local_datetime, today_local
 from spacebank.venues.models import Closure, HirerCategory, VenueKind
+from spacebank.venues.search import GEOCODER_KEY, app_geocoder
 
 from .conftest import future_day, page, text_of
 
@@ -323,7 +324,7 @@ def test_a_place_name_goes_to_the_configured_geocoder(client, make, app, monkeyp
         def geocode(self, query, timeout):
             return Dalston() if query.startswith("Dalston") else None
 
-    monkeypatch.setitem(app.extensions, "spacebank.geocoder", FakeGeocoder())
+    monkeypatch.setitem(app.extensions, GEOCODER_KEY, FakeGeocoder())
     hall(make, "Near Dalston Hall", "E8 3BN")
     db.session.commit()
     soup = search(client, where="Dalston")
@@ -333,12 +334,13 @@ def test_a_place_name_goes_to_the_configured_geocoder(client, make, app, monkeyp
         ("We could not find that place. Check the spelling or enter a postcode", "#where")]
 
 
-def test_the_geocoder_is_built_once_from_the_app_config(app):
-    from spacebank.venues.search import app_geocoder
-
+def test_the_geocoder_is_built_once_from_the_app_config(app, monkeypatch):
     assert app.config["GEOCODER"] == ""
+    assert app.extensions[GEOCODER_KEY] is None  # built at start-up, for search and the staff pages alike
     assert app_geocoder(app) is None
-    assert "spacebank.geocoder" in app.extensions
+    shared = object()
+    monkeypatch.setitem(app.extensions, GEOCODER_KEY, shared)
+    assert app_geocoder(app) is shared
 
 
 def test_results_come_twenty_to_a_page(client, make):
@@ -355,6 +357,29 @@ def test_results_come_twenty_to_a_page(client, make):
     assert "Showing 21 to 25" in text_of(second.select_one("#results"))
     assert second.select_one(".govuk-pagination__next") is None
     assert second.select_one(".govuk-pagination__prev a")["href"].endswith("page=1")
+
+
+def test_the_last_page_offers_no_next_page_even_when_more_spaces_match(client, make, monkeypatch):
+    monkeypatch.setattr("spacebank.venues.search.PAGE_SIZE", 2)
+    for n in range(12):  # one more than five pages of two
+        hall(make, f"Hall {n:02d}")
+    db.session.commit()
+    fifth = search(client, where="E8 1DY", page="5")
+    assert len(listed(fifth)) == 2
+    assert "Showing 9 to 10" in text_of(fifth.select_one("#results"))
+    assert fifth.select_one(".govuk-pagination__next") is None
+
+
+def test_without_a_postcode_pages_go_on_across_batches_in_name_order(client, make, monkeypatch):
+    monkeypatch.setattr("spacebank.venues.search.PAGE_SIZE", 2)
+    monkeypatch.setattr("spacebank.venues.search.NAME_BATCH", 2)
+    for name in ["E Hall", "B Hall", "D Hall", "A Hall", "C Hall"]:
+        hall(make, name)
+    db.session.commit()
+    second = search(client, where="", page="2")
+    assert listed(second) == ["C Hall: Main hall", "D Hall: Main hall"]
+    assert second.select_one(".govuk-pagination__next a")["href"].endswith("page=3")
+    assert listed(search(client, where="", page="3")) == ["E Hall: Main hall"]
 
 
 @pytest.mark.parametrize("page_number", ["0", "-1", "abc", "6", "99999999999", "2"])

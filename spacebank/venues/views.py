@@ -38,7 +38,8 @@ def search():
     now = utcnow()
     searching = is_search(request.args)
     page = _page_number(request.args.get("page", "1"))
-    form = SearchForm(request.args if searching else None, geocoder=app_geocoder(), now=now)
+    geocoder = app_geocoder()
+    form = SearchForm(request.args if searching else None, geocoder=geocoder, now=now)
     outcome = criteria = None
     if searching and form.validate():
         criteria = form.criteria()
@@ -49,7 +50,7 @@ def search():
             if _explain_closed_times(form, criteria):
                 outcome = None
     return render_template("venues/search.html", form=form, searching=searching, outcome=outcome,
-                           criteria=criteria, geocoder_on=app_geocoder() is not None,
+                           criteria=criteria, geocoder_on=geocoder is not None,
                            previous_url=_page_url(page - 1) if outcome and page > 1 else None,
                            next_url=_page_url(page + 1) if outcome and outcome.has_next else None,
                            book_url=booking_url)
@@ -108,8 +109,7 @@ def venue_detail(slug: str):
     venue = queries.published_venue(slug)
     if venue is None:
         abort(404)
-    return render_template("venues/venue_detail.html", venue=venue, opening_lines=opening_lines, rates=rates,
-                           categories=RATE_ORDER)
+    return render_template("venues/venue_detail.html", venue=venue, opening_lines=opening_lines, rates=rates)
 
 
 @bp.get("/venues/<slug>/<space_slug>")
