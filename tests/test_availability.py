@@ -9,7 +9,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from spacebank.bookings.availability import (
-    CellStatus, SlotProblem, SpaceRules, cell_interval, compute, describe_opening_hours, free_intervals,
+    CellStatus, SlotProblem, SpaceRules, cell_interval, compute, describe_opening_hours,
     grid_hours, load_calendars, slot_problem, suggest_slot, week_grid, week_period,
 )
 from spacebank.bookings.intervals import Interval
@@ -28,6 +28,10 @@ NEW_YEAR = datetime(2027, 1, 1, tzinfo=UTC)  # every 2027 day is within the defa
 def rules(**kw) -> SpaceRules:
     kw.setdefault("opening_hours", EVERY_DAY_9_TO_23)
     return SpaceRules(**kw)
+
+
+def free_intervals(*args, **kw) -> list[Interval]:
+    return list(compute(*args, **kw).free)
 
 
 def day(y, m, d) -> Interval:

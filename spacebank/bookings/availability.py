@@ -142,11 +142,6 @@ def compute(rules: SpaceRules, period: Interval, now: datetime, closures: Iterab
                         tuple(booked), tuple(free))
 
 
-def free_intervals(rules: SpaceRules, period: Interval, now: datetime, closures: Iterable[Interval] = (),
-                   locks: Iterable[Interval] = ()) -> list[Interval]:
-    return list(compute(rules, period, now, closures, locks).free)
-
-
 def _overlaps_any(interval: Interval, others: Iterable[Interval]) -> bool:
     return any(interval.overlaps(other) for other in others)
 
@@ -508,7 +503,7 @@ def load_calendars(space_ids: Iterable[int], period: Interval, *,
     Unknown ids are left out of the result.
     """
     from ..extensions import db
-    from ..venues.models import Closure, OpeningHours, Space
+    from ..venues.models import Closure, OpeningHours
     from .models import BookingLock
 
     session = db.session
