@@ -9,7 +9,6 @@ from icalendar import Calendar
 from spacebank.bookings import operations
 from spacebank.bookings.models import Booking, BookingLock, BookingStatus
 from spacebank.extensions import db
-from spacebank.notifications import OutboundEmail
 from spacebank.timeutil import local_datetime, utcnow
 from spacebank.venues.models import HirerCategory
 
@@ -17,8 +16,9 @@ from .booking_fixtures import (  # noqa: F401  (client: see SeparateUserClient)
     answer_all,
     assert_well_formed,
     client,
-    new_client,
     bookable_space,
+    new_client,
+    outbox,
     confirm,
     error_summary,
     field_error,
@@ -35,11 +35,6 @@ def only_booking() -> Booking:
     db.session.rollback()  # see what the requests committed
     [booking] = db.session.scalars(sa.select(Booking)).all()
     return booking
-
-
-def outbox() -> list[OutboundEmail]:
-    db.session.rollback()
-    return list(db.session.scalars(sa.select(OutboundEmail).order_by(OutboundEmail.id)))
 
 
 # ---------------------------------------------------------------- getting in
@@ -375,6 +370,23 @@ def test_an_expired_request_frees_its_slot_for_the_next_person(client, make):
     assert new.status == BookingStatus.REQUESTED and new.starts_at == start
     assert [e.subject for e in outbox()] == [f"Booking request expired: {old.reference}",
                                             f"Booking request received: {new.reference}"]
+
+
+def test_a_request_overdue_by_the_time_of_check_your_answers_no_longer_blocks_it(client, make):
+    space = bookable_space(make, requires_approval=True)
+    day = future_day(3)
+    signed_in_booker(client, make)
+    assert error_summary(answer_all(client, space, day, "18:00", "20:00")) == []
+    # Meanwhile someone's request for the same time was made and has run out undecided.
+    old = make.booking(space, local_datetime(day, hm("18:00")), local_datetime(day, hm("20:00")),
+                       status=BookingStatus.REQUESTED, expires_at=utcnow() - timedelta(minutes=1))
+    db.session.commit()
+
+    check = client.get(f"/book/{space.id}/check")
+    assert error_summary(check) == []
+    assert page(check).select_one("input[name=accept]") is not None
+    db.session.rollback()
+    assert db.session.get(Booking, old.id).status == BookingStatus.EXPIRED
 
 
 def test_a_request_that_has_not_expired_still_blocks_the_slot(client, make):

@@ -374,8 +374,10 @@ def check(space: Space, answers: Answers):
         done = _confirm(answers, now)
         if done:
             return done
-        # Otherwise a rule now fails: the assessments below show which, as on any visit.
-    expire_requests(now)
+        # Otherwise a rule now fails: the assessments below show which, as on any visit
+        # (the attempt to book has already expired overdue requests).
+    else:
+        expire_requests(now)
     category, group = answers.hirer()
     slots = answers.chosen_slots()
     assessments = answers.assess(slots, now)
@@ -535,7 +537,7 @@ def cancel_series(series_id: int):
 @login_required
 def booking_calendar(reference: str):
     booking = _visible_or_404(reference)
-    text = calendar.calendar_text([booking], utcnow(), links={booking.id: operations.booking_link(booking)})
+    text = calendar.calendar_text([booking], utcnow(), links=operations.booking_links([booking]))
     return _ics_response(text, calendar.file_name(booking))
 
 
@@ -568,7 +570,7 @@ def calendar_feed(token: str):
         abort(404)
     bookings = queries.feed_bookings(user)
     text = calendar.calendar_text(bookings, utcnow(), name="Spacebank bookings",
-                                  links={b.id: operations.booking_link(b) for b in bookings})
+                                  links=operations.booking_links(bookings))
     response = _ics_response(text, None)
     response.headers["Cache-Control"] = "private, max-age=300"
     return response
