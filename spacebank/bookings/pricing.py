@@ -8,6 +8,8 @@ charged for the hours actually used (01:00–03:00 on the last Sunday of October
 from dataclasses import dataclass
 from datetime import datetime
 
+from .intervals import Interval
+
 
 @dataclass(frozen=True)
 class Rate:
@@ -46,9 +48,7 @@ def quote(rate: Rate, starts_at: datetime, ends_at: datetime, *, verified_group:
     stays within its fair-use hours for the month (rules.FairUse); beyond them it pays the
     community rate rather than being refused.
     """
-    if ends_at <= starts_at:
-        raise ValueError("a booking must end after it starts")
-    minutes = int((ends_at - starts_at).total_seconds() // 60)
+    minutes = Interval(starts_at, ends_at).minutes  # raises ValueError if it ends before it starts
     billed = billed_minutes(minutes, rate.billing_unit_minutes)
     free_due = verified_group and rate.free_for_verified_groups
     if free_due and within_fair_use:

@@ -99,7 +99,7 @@ def free_minutes_by_month(group_id: int, service_id: int, months: set[date], *,
     for start, end in db.session.execute(query):
         month = rules.month_of(start)
         if month in used:
-            used[month] += int((end - start).total_seconds() // 60)
+            used[month] += Interval(start, end).minutes
     return used
 
 
@@ -168,7 +168,7 @@ def assess(space: Space, slots: list[tuple[datetime, datetime]], *, attendees: i
         if rate and end > start:
             fair_use = rules.FairUse(service.free_hours_per_group_month, used.get(rules.month_of(start), 0),
                                      rules.month_of(start))
-            minutes = int((end - start).total_seconds() // 60)
+            minutes = Interval(start, end).minutes
             price = quote(rate, start, end, verified_group=verified, within_fair_use=fair_use.allows(minutes))
             note = fair_use.note(minutes, service.name) if free_due else None
             if price.free_use and not problems:

@@ -137,7 +137,7 @@ def check_length(rules: SpaceRules, starts_at: datetime, ends_at: datetime) -> l
         if to_local(moment).minute % QUARTER_HOUR or to_local(moment).second:
             return [Problem("quarter_hour", f"{name} time must be on the hour or 15, 30 or 45 minutes past",
                             "Not on a quarter hour", name.lower())]
-    minutes = int((ends_at - starts_at).total_seconds() // 60)
+    minutes = Interval(starts_at, ends_at).minutes
     if minutes < rules.min_booking_minutes:
         return [Problem("too_short",
                         f"A booking of {rules.name} must be at least {format_minutes(rules.min_booking_minutes)} long",
