@@ -308,8 +308,13 @@ def booking_link(booking: Booking) -> str:
     return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/my-bookings/{booking.reference}"
 
 
+def booking_links(bookings: list[Booking]) -> dict[int, str]:
+    """Each booking's link by id, as calendar.calendar_text and the emails take them."""
+    return {b.id: booking_link(b) for b in bookings}
+
+
 def _calendar_attachment(bookings: list[Booking], now: datetime) -> tuple[str, str, str]:
-    text = calendar.calendar_text(bookings, now, links={b.id: booking_link(b) for b in bookings})
+    text = calendar.calendar_text(bookings, now, links=booking_links(bookings))
     return calendar.file_name(bookings[0]), "text/calendar", text
 
 
@@ -320,7 +325,7 @@ def _queue_created_email(bookings: list[Booking], now: datetime) -> None:
     subject = f"{'Booking confirmed' if confirmed else 'Booking request received'}: {first.reference}{several}"
     queue_email(first.booker.email, subject, "booking_confirmed" if confirmed else "booking_requested",
                 attachment=_calendar_attachment(bookings, now) if confirmed else None,
-                bookings=bookings, booker=first.booker, links={b.id: booking_link(b) for b in bookings},
+                bookings=bookings, booker=first.booker, links=booking_links(bookings),
                 expiry_days=current_app.config["REQUEST_EXPIRY_DAYS"])
 
 
