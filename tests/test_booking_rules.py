@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spacebank.bookings import rules
+from spacebank.bookings import queries, rules
 from spacebank.bookings.models import Booking
 from spacebank.bookings.intervals import Interval
 from spacebank.extensions import db
@@ -62,6 +62,13 @@ def codes(problems) -> list[str]:
 ])
 def test_time_rules_edge_cases(start, end, expected):
     assert codes(rules.check_times(HALL, start, end, NOW)) == expected
+
+
+def test_a_space_taken_offline_cannot_be_booked_even_by_staff():
+    offline = replace(HALL, is_bookable=False)
+    [problem] = rules.check_times(offline, at(2027, 3, 3, 18), at(2027, 3, 3, 20), NOW, by_staff=True)
+    assert (problem.code, problem.message, problem.field) == (
+        "not_bookable", "Main hall cannot be booked online at the moment.", "date")
 
 
 def test_staff_may_book_at_short_notice_and_beyond_the_horizon_but_not_in_the_past():
@@ -397,6 +404,28 @@ def test_free_hours_at_another_service_do_not_count(client, make):
     who = group_member_with_free_hours_used(client, make, library_room, day, 2)
     check = answer_all(client, hall, day, "18:00", "20:00", who=who)
     assert summary_value(check, "Hire charge").startswith("Free")
+
+
+def test_only_members_book_for_a_group_unless_staff_book_for_them(app, make):
+    space = bookable_space(make)
+    outsider = make.user(name="Sam Smith")
+    group = make.group(name="Clapton Tenants", members=[make.user()])
+    db.session.commit()
+    [problem] = queries.hirer_problems(space, HirerCategory.COMMUNITY, group, outsider)
+    assert (problem.code, problem.message) == ("group", "Sam Smith is not a member of Clapton Tenants")
+    assert queries.hirer_problems(space, HirerCategory.COMMUNITY, group, None) == []  # staff vouch for the caller
+
+
+def test_a_kind_of_hirer_the_space_has_no_rate_for_is_refused(app, make):
+    space = bookable_space(make, name="Library room", tariffs={HirerCategory.RESIDENT: 2000})
+    user = make.user()
+    group = make.group(members=[user])
+    db.session.commit()
+    for category, group_, message in (
+            (HirerCategory.COMMERCIAL, None, "Library room cannot be booked for private or commercial hire"),
+            (HirerCategory.COMMUNITY, group, "Library room cannot be booked at the community rate")):
+        [problem] = queries.hirer_problems(space, category, group_, user)
+        assert (problem.code, problem.message, problem.field) == ("no_tariff", message, "who")
 
 
 def test_an_unverified_group_cannot_book_at_the_community_rate_even_by_editing_the_session(client, make):
