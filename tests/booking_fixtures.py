@@ -3,10 +3,12 @@
 from datetime import date, time
 
 import pytest
+import sqlalchemy as sa
 from flask import g, has_app_context
 from flask.testing import FlaskClient
 
 from spacebank.extensions import db
+from spacebank.notifications import OutboundEmail
 
 from .conftest import csrf_token, page, sign_in, text_of
 
@@ -26,13 +28,13 @@ class SeparateUserClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
-@pytest.fixture
-def client(app):
-    return SeparateUserClient(app, app.response_class, use_cookies=True)
-
-
 def new_client(app) -> SeparateUserClient:
     return SeparateUserClient(app, app.response_class, use_cookies=True)
+
+
+@pytest.fixture
+def client(app):
+    return new_client(app)
 
 
 def bookable_space(make, **kw):
@@ -91,6 +93,12 @@ def confirm(client, space, accept=True):
     data = {"accept": "y"} if accept else {}
     # The token comes from the when page, which always has a form (check may not, once a rule fails).
     return post_step(client, f"/book/{space.id}/check", data, csrf_token(client, f"/book/{space.id}"))
+
+
+def outbox() -> list[OutboundEmail]:
+    """Every email queued so far, oldest first (as the requests committed them)."""
+    db.session.rollback()
+    return list(db.session.scalars(sa.select(OutboundEmail).order_by(OutboundEmail.id)))
 
 
 def error_summary(response) -> list[str]:

@@ -2,13 +2,11 @@
 
 from datetime import UTC, datetime, timedelta
 
-import sqlalchemy as sa
 from icalendar import Calendar
 
 from spacebank.accounts.models import User
 from spacebank.bookings.models import BookingStatus
 from spacebank.extensions import db
-from spacebank.notifications import OutboundEmail
 from spacebank.timeutil import local_datetime, utcnow
 
 from .booking_fixtures import (  # noqa: F401  (client: see SeparateUserClient)
@@ -18,9 +16,10 @@ from .booking_fixtures import (  # noqa: F401  (client: see SeparateUserClient)
     confirm,
     hm,
     new_client,
+    outbox,
     signed_in_booker,
 )
-from .conftest import at, csrf_token, future_day, page, sign_in, text_of
+from .conftest import at, csrf_token, future_day, page, text_of
 
 
 def events(text: str) -> list:
@@ -73,8 +72,7 @@ def test_the_confirmation_email_carries_the_same_event(client, make):
     day = future_day(3)
     answer_all(client, space, day, "18:00", "20:00")
     confirm(client, space)
-    db.session.rollback()
-    email = db.session.scalars(sa.select(OutboundEmail)).one()
+    [email] = outbox()
     [event] = events(email.attachment)
     assert event.decoded("DTSTART") == local_datetime(day, hm("18:00"))
     assert event.decoded("DTEND") == local_datetime(day, hm("20:00"))

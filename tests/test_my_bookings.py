@@ -11,7 +11,6 @@ from spacebank.bookings import operations
 from spacebank.bookings.locks import SlotTaken
 from spacebank.bookings.models import Booking, BookingLock, BookingStatus
 from spacebank.extensions import db
-from spacebank.notifications import OutboundEmail
 from spacebank.timeutil import local_datetime, utcnow
 from spacebank.venues.models import HirerCategory
 
@@ -20,6 +19,7 @@ from .booking_fixtures import (  # noqa: F401  (client: see SeparateUserClient)
     client,
     hm,
     new_client,
+    outbox,
     signed_in_booker,
     summary_value,
 )
@@ -33,10 +33,6 @@ def booking_at(make, space, day, start, end, **kw):
 def fresh(booking) -> Booking:
     db.session.rollback()
     return db.session.get(Booking, booking.id)
-
-
-def emails() -> list[OutboundEmail]:
-    return list(db.session.scalars(sa.select(OutboundEmail).order_by(OutboundEmail.id)))
 
 
 def table_rows(response, table_id) -> list[list[str]]:
@@ -152,7 +148,7 @@ def test_cancelling_in_good_time_frees_the_slot_and_sends_an_email(client, make)
     assert booking.status == BookingStatus.CANCELLED
     assert booking.cancellation_reason == "Teacher is ill"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(BookingLock)) == 0
-    [email] = emails()
+    [email] = outbox()
     assert email.subject == f"Booking cancelled: {booking.reference}" and "Teacher is ill" in email.body
     assert "STATUS:CANCELLED" in email.attachment
     audit = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "booking.cancelled")).one()
@@ -224,7 +220,7 @@ def test_staff_can_cancel_inside_the_notice_period(app, make, staff):
     db.session.commit()
     booking = fresh(booking)
     assert booking.status == BookingStatus.CANCELLED and booking.locks == []
-    assert "The council has cancelled your booking." in emails()[0].body
+    assert "The council has cancelled your booking." in outbox()[0].body
 
 
 def test_approving_a_request_confirms_it_and_sends_the_calendar_file(app, make, staff):
@@ -236,7 +232,7 @@ def test_approving_a_request_confirms_it_and_sends_the_calendar_file(app, make, 
     booking = fresh(booking)
     assert (booking.status, booking.decided_by_id, booking.expires_at) == (BookingStatus.CONFIRMED, staff.id, None)
     assert len(booking.locks) == 1
-    [email] = emails()
+    [email] = outbox()
     assert email.subject == f"Booking confirmed: {booking.reference}"
     assert "STATUS:CONFIRMED" in email.attachment
     with pytest.raises(operations.NotAllowed, match="not waiting for approval"):
@@ -262,7 +258,7 @@ def test_declining_needs_a_reason_and_frees_the_slot(app, make, staff):
     booking = fresh(booking)
     assert (booking.status, booking.decision_reason) == (BookingStatus.DECLINED, "The hall is needed for a polling station")
     assert booking.locks == []
-    [email] = emails()
+    [email] = outbox()
     assert email.subject == f"Booking request declined: {booking.reference}"
     assert "Reason: The hall is needed for a polling station" in email.body
 
@@ -286,7 +282,7 @@ def test_moving_a_booking_checks_the_rules_and_re_prices_it(app, make, staff):
     booking = fresh(booking)
     assert (booking.space_id, booking.price_pence) == (bigger.id, 15000)
     assert [(lock.space_id, lock.starts_at) for lock in booking.locks] == [(bigger.id, local_datetime(day, hm("12:00")))]
-    assert emails()[-1].subject == f"Booking changed: {booking.reference}"
+    assert outbox()[-1].subject == f"Booking changed: {booking.reference}"
     # The old time is free again.
     assert booking_at(make, space, day, "18:00", "20:00").id
 
@@ -327,4 +323,4 @@ def test_staff_can_book_on_a_callers_behalf_at_short_notice(app, make, staff):
                                         booked_by=staff, by_staff=True)
     booking = fresh(booking)
     assert (booking.booker_id, booking.booked_by_id, booking.accepted_conditions_at) == (caller.id, staff.id, None)
-    assert emails()[-1].to == caller.email
+    assert outbox()[-1].to == caller.email

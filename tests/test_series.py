@@ -11,7 +11,6 @@ from spacebank.bookings import operations, queries
 from spacebank.bookings.models import Booking, BookingSeries, BookingStatus, Frequency
 from spacebank.extensions import db
 from spacebank.formatting import format_date, format_datetime
-from spacebank.notifications import OutboundEmail
 from spacebank.timeutil import local_datetime, to_local, utcnow
 from spacebank.venues.models import Closure, HirerCategory
 
@@ -24,6 +23,7 @@ from .booking_fixtures import (  # noqa: F401  (client: see SeparateUserClient)
     field_error,
     hm,
     new_client,
+    outbox,
     post_step,
     signed_in_booker,
     summary_value,
@@ -89,7 +89,7 @@ def test_a_weekly_series_shows_a_bank_holiday_as_closed_and_books_the_other_date
     confirmation = page(client.get(response.headers["Location"]))
     assert text_of(confirmation.select_one(".govuk-panel__title")) == "Bookings confirmed"
     assert [text_of(a) for a in confirmation.select("tbody a")] == [b.reference for b in series.bookings]
-    [email] = db.session.scalars(sa.select(OutboundEmail)).all()
+    [email] = outbox()
     assert email.subject == f"Booking confirmed: {series.bookings[0].reference} and 3 more"
     assert email.attachment.count("BEGIN:VEVENT") == 4
 
