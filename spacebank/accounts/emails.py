@@ -6,9 +6,13 @@ from ..notifications import queue_email
 from . import tokens
 
 
-def public_url(endpoint: str, **values) -> str:
+def public_link(path: str) -> str:
     """An absolute link for an email, on the public address rather than the request's host."""
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+
+
+def public_url(endpoint: str, **values) -> str:
+    return public_link(url_for(endpoint, **values))
 
 
 def _send(to: str, subject: str, template: str, **context):

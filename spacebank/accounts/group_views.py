@@ -7,6 +7,8 @@ an admin gets "You do not have permission" for an admin's action.
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db, limiter
 from . import bp, groups
@@ -22,7 +24,9 @@ ID = "int(max=2147483647)"  # bigger numbers are not ids, and would overflow Pos
 
 
 def _group_for_member(group_id: int) -> Group:
-    group = db.session.get(Group, group_id)
+    # The members' accounts too: group pages list them, and load them one by one otherwise.
+    group = db.session.scalar(select(Group).where(Group.id == group_id)
+                              .options(selectinload(Group.memberships).joinedload(GroupMembership.user)))
     if group is None or not groups.is_member(me(), group):
         abort(404)
     return group

@@ -11,14 +11,16 @@ sends nothing). Breaking a rule raises GroupRuleError with a message for the per
 
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from .. import audit
 from ..extensions import db
 from ..notifications import queue_email
 from ..timeutil import utcnow
 from ..venues.models import Service
+from .authentication import normalise_email
+from .emails import public_link
 from .models import Group, GroupInvitation, GroupMembership, User, Verification
 
 # The council service whose contact address receives verification requests.
@@ -67,12 +69,14 @@ def groups_user_can_book_for(user) -> list[Group]:
 
 def memberships_for(user) -> list[GroupMembership]:
     return list(db.session.scalars(
-        select(GroupMembership).join(Group).where(GroupMembership.user_id == user.id).order_by(Group.name, Group.id)))
+        select(GroupMembership).join(Group).options(contains_eager(GroupMembership.group))
+        .where(GroupMembership.user_id == user.id).order_by(Group.name, Group.id)))
 
 
 def pending_invitations_for(user) -> list[GroupInvitation]:
     return list(db.session.scalars(
-        select(GroupInvitation).where(GroupInvitation.email == user.email, GroupInvitation.accepted_at.is_(None))
+        select(GroupInvitation).options(joinedload(GroupInvitation.group))
+        .where(GroupInvitation.email == user.email, GroupInvitation.accepted_at.is_(None))
         .order_by(GroupInvitation.created_at)))
 
 
@@ -156,7 +160,7 @@ def _to_pending(group: Group, actor: User, summary: str, now: datetime | None = 
     contact = council_contact_email()
     if contact:
         queue_email(contact, f"Check a community group: {group.name}", "group_verification_requested",
-                    group=group, requested_by=actor, admin_url=_public_url("/admin/"))
+                    group=group, requested_by=actor, admin_url=public_link("/admin/"))
 
 
 def council_contact_email() -> str | None:
@@ -201,11 +205,7 @@ def _email_admins(group: Group, subject: str, template: str, **context) -> None:
     for membership in group.memberships:
         if membership.is_admin:
             queue_email(membership.user.email, subject, template, group=group, name=membership.user.name,
-                        group_url=_public_url(f"/groups/{group.id}"), **context)
-
-
-def _public_url(path: str) -> str:
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+                        group_url=public_link(f"/groups/{group.id}"), **context)
 
 
 # ---------------------------------------------------------------- members
@@ -217,7 +217,7 @@ def invite(group: Group, email: str, actor: User) -> GroupInvitation:
     never tells anyone who uses Spacebank.
     """
     _require_admin(actor, group)
-    email = email.strip().lower()
+    email = normalise_email(email)
     if any(m.user.email == email for m in group.memberships):
         raise GroupRuleError("This person is already a member of the group")
     invitation = db.session.scalar(select(GroupInvitation).where(
@@ -228,8 +228,7 @@ def invite(group: Group, email: str, actor: User) -> GroupInvitation:
         db.session.flush()
     audit.record("group.member_invited", group, actor=actor, summary=f"Invited {email}")
     queue_email(email, f"Join {group.name} on Spacebank", "group_invitation", group=group, invited_by=actor,
-                link=_public_url(f"/groups/invitations/{invitation.id}"),
-                sign_in_url=_public_url("/sign-in"), register_url=_public_url("/create-account"))
+                link=public_link(f"/groups/invitations/{invitation.id}"), register_url=public_link("/create-account"))
     return invitation
 
 
