@@ -10,8 +10,6 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
 
 _hasher = PasswordHasher()
-# Verified against when the email is unknown, so a wrong email takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("spacebank-timing-equaliser")
 # Argon2id at its lowest cost, for test suites that make hundreds of users (config
 # PASSWORD_HASH_FAST; refused in production). Hashes record their own parameters, so
 # verifying works whichever hasher made them.
@@ -29,9 +27,16 @@ def hash_password(password: str) -> str:
     return _current_hasher().hash(password)
 
 
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the email is unknown, so a wrong email takes as long as a wrong
+    password. Made on first use, not at import: a full-cost hash is slow and memory-hungry."""
+    return _hasher.hash("spacebank-timing-equaliser")
+
+
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
