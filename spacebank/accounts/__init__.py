@@ -35,11 +35,9 @@ login_manager.login_message_category = "info"
 @bp.app_template_global()
 def account_nav_items(user) -> list[dict]:
     """Service navigation links for a signed-in user."""
-    items = []
-    if "bookings.my_bookings" in _endpoints():
-        items.append(_nav_item("bookings.my_bookings", "My bookings"))
-    items.append(_nav_item("accounts.account", "Your account"))
-    items.append(_nav_item("accounts.group_list", "Your groups", prefix="/groups"))
+    items = [_nav_item("bookings.my_bookings", "My bookings"),
+             _nav_item("accounts.account", "Your account"),
+             _nav_item("accounts.group_list", "Your groups", prefix="/groups")]
     if user.is_staff:
         items.append({"href": "/admin/", "text": "Staff"})
     items.append({"href": url_for("accounts.sign_out"), "text": "Sign out"})
@@ -49,12 +47,6 @@ def account_nav_items(user) -> list[dict]:
 def _nav_item(endpoint: str, text: str, prefix: str | None = None) -> dict:
     active = request.endpoint == endpoint or bool(prefix and request.path.startswith(prefix))
     return {"href": url_for(endpoint), "text": text, "active": active}
-
-
-def _endpoints():
-    from flask import current_app
-
-    return current_app.view_functions
 
 
 from . import group_views, views  # noqa: E402,F401

@@ -17,13 +17,16 @@ def lower(value):
     return value.lower() if isinstance(value, str) else value
 
 
+def _email_rules() -> list:
+    return [Length(max=254, message="Email address must be 254 characters or fewer"), Email(EMAIL_FORMAT)]
+
+
 def email_validators(empty_message: str = "Enter your email address") -> list:
-    return [InputRequired(empty_message), Length(max=254, message="Email address must be 254 characters or fewer"),
-            Email(EMAIL_FORMAT)]
+    return [InputRequired(empty_message), *_email_rules()]
 
 
 def optional_email_validators() -> list:
-    return [Optional(), Length(max=254, message="Email address must be 254 characters or fewer"), Email(EMAIL_FORMAT)]
+    return [Optional(), *_email_rules()]
 
 
 class UkPhone:

@@ -264,6 +264,14 @@ def account_details():
 CURRENT_PASSWORD_WRONG = "Your current password is not correct"
 
 
+def _current_password_correct(user: User, form) -> bool:
+    """Check the form's current_password field, and mark it wrong on the form if not."""
+    if verify_password(user.password_hash, form.current_password.data):
+        return True
+    form.current_password.errors.append(CURRENT_PASSWORD_WRONG)
+    return False
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 @limiter.limit(PASSWORD_CHECK_LIMIT, methods=["POST"])
@@ -271,16 +279,13 @@ def change_password():
     user = me()
     form = ChangePasswordForm()
     form.account_email = user.email
-    if form.validate_on_submit():
-        if not verify_password(user.password_hash, form.current_password.data):
-            form.current_password.errors.append(CURRENT_PASSWORD_WRONG)
-        else:
-            authentication.set_password(user, form.password.data, action="account.password_changed")
-            emails.send_password_changed(user)
-            db.session.commit()
-            authentication.start_session(user)  # this session carries on; the others end
-            flash("Your password has been changed.", "success")
-            return redirect(url_for("accounts.account"))
+    if form.validate_on_submit() and _current_password_correct(user, form):
+        authentication.set_password(user, form.password.data, action="account.password_changed")
+        emails.send_password_changed(user)
+        db.session.commit()
+        authentication.start_session(user)  # this session carries on; the others end
+        flash("Your password has been changed.", "success")
+        return redirect(url_for("accounts.account"))
     return form_page(form, "Change your password", back=url_for("accounts.account"))
 
 
@@ -290,11 +295,9 @@ def change_password():
 def change_email():
     user = me()
     form = ChangeEmailForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _current_password_correct(user, form):
         new_email = form.email.data
-        if not verify_password(user.password_hash, form.current_password.data):
-            form.current_password.errors.append(CURRENT_PASSWORD_WRONG)
-        elif new_email == user.email:
+        if new_email == user.email:
             form.email.errors.append("Enter a different email address from the one you use now")
         else:
             # Either way the page says the same; only the new address's inbox differs.
