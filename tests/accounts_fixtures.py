@@ -4,8 +4,6 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from flask import g, has_app_context
-from flask.testing import FlaskClient
 
 from spacebank.extensions import db, limiter
 from spacebank.notifications import OutboundEmail
@@ -15,39 +13,6 @@ from .conftest import csrf_token, make_app, migrate_to_head, page, text_of
 PASSWORD = "correct-horse-battery-staple"
 NEW_PASSWORD = "violet-tractor-harbour-lemon"
 BASE_URL = "http://127.0.0.1:5000"
-
-
-class IsolatedClient(FlaskClient):
-    """A test client whose requests do not see the previous request's `g`.
-
-    conftest's `app` fixture keeps an app context open for the whole test, and Flask
-    reuses it for every request, so `g` outlives a request: Flask-Login's cached
-    user and Flask-WTF's cached CSRF token would pass from one client (one browser)
-    to the next. Sessions ending, or two people at once, can only be tested without that.
-    """
-
-    def open(self, *args, **kwargs):
-        if has_app_context():
-            for cached in ("_login_user", "csrf_token"):
-                g.pop(cached, None)
-        return super().open(*args, **kwargs)
-
-
-def new_client(app) -> IsolatedClient:
-    return IsolatedClient(app, app.response_class, use_cookies=True)
-
-
-@pytest.fixture
-def client(app):
-    return new_client(app)
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(app):
-    """Cheap Argon2 while these tests make users (put back after each test)."""
-    app.config["PASSWORD_HASH_FAST"] = True
-    yield
-    app.config.pop("PASSWORD_HASH_FAST", None)
 
 
 def submit(client, url: str, data: dict | None = None, *, form_url: str | None = None):
@@ -97,10 +62,6 @@ def link_in(message: OutboundEmail) -> str:
     return match.group(1)
 
 
-def sign_in(client, email: str, password: str = PASSWORD):
-    return submit(client, "/sign-in", {"email": email, "password": password})
-
-
 def register(client, email="ann@example.com", password=PASSWORD, **fields):
     data = {"name": "Ann Example", "email": email, "phone": "", "password": password, "confirm_password": password}
     data.update(fields)
@@ -124,7 +85,7 @@ def limited_client(app, database_url):
     migrate_to_head(limited)
     limiter.reset()
     try:
-        yield new_client(limited)
+        yield limited.test_client()
     finally:
         limiter.reset()
         limiter.enabled = False

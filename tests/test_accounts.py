@@ -14,12 +14,19 @@ from spacebank.audit import AuditEvent
 from spacebank.extensions import db
 from spacebank.timeutil import utcnow
 
-from .accounts_fixtures import (NEW_PASSWORD, PASSWORD, banner, client, emails, error_summary, fast_password_hashing,
-                                field_error, heading, limited_client, link_in, main_text, new_client, refreshed,
-                                register, sign_in, submit, title)
-from .conftest import csrf_token, page, text_of
+from .accounts_fixtures import (NEW_PASSWORD, PASSWORD, banner, emails, error_summary, field_error, heading,
+                                limited_client, link_in, main_text, refreshed, register, submit, title)
+from .conftest import csrf_token, page, sign_in, text_of
 
-__all__ = ["client", "fast_password_hashing", "limited_client"]  # fixtures, used by name
+__all__ = ["limited_client"]  # a fixture, used by name
+
+
+def signed_in_user(client, make, **fields) -> User:
+    """A new (saved) account, signed in on this client."""
+    user = make.user(**fields)
+    db.session.commit()
+    sign_in(client, user.email)
+    return user
 
 
 def user_by_email(email: str) -> User | None:
@@ -125,7 +132,7 @@ def test_a_new_account_password_is_never_sent_back_in_the_page(client):
 def test_registering_an_address_that_has_an_account_looks_the_same_and_emails_its_owner(app, client, make):
     make.user(email="owner@example.com", name="Olu Owner")
     db.session.commit()
-    other_client = new_client(app)
+    other_client = app.test_client()
 
     taken = register(client, email="OWNER@example.com", name="Someone Else")
     fresh = register(other_client, email="fresh@example.com", name="Someone Else")
@@ -145,15 +152,8 @@ def test_registering_an_address_that_has_an_account_looks_the_same_and_emails_it
     assert confirmation.subject == "Confirm your email address"
 
 
-def test_the_check_your_email_page_needs_a_registration_first(client):
-    response = client.get("/create-account/check-your-email")
-    assert response.status_code == 302 and response.headers["Location"] == "/create-account"
-
-
 def test_a_signed_in_person_going_to_create_account_goes_to_their_account(client, make):
-    user = make.user()
-    db.session.commit()
-    sign_in(client, user.email)
+    signed_in_user(client, make)
     response = client.get("/create-account")
     assert response.status_code == 302 and response.headers["Location"] == "/account"
 
@@ -236,9 +236,7 @@ def test_confirmed_email_required_sends_a_stranger_to_sign_in(app):
 
 
 def test_the_resend_page_sends_a_new_confirmation_link(client, make):
-    user = make.user(email="unconfirmed@example.com", email_confirmed_at=None)
-    db.session.commit()
-    sign_in(client, user.email)
+    signed_in_user(client, make, email="unconfirmed@example.com", email_confirmed_at=None)
     form = client.get("/confirm-email")
     assert heading(form) == "Confirm your email address"
     assert "unconfirmed@example.com" in main_text(form)
@@ -251,11 +249,6 @@ def test_the_resend_page_sends_a_new_confirmation_link(client, make):
     assert heading(client.get("/confirm-email")) == "Your email address is confirmed"
 
 
-def test_the_resend_page_needs_sign_in(client):
-    response = client.get("/confirm-email")
-    assert response.status_code == 302 and response.headers["Location"] == "/sign-in?next=%2Fconfirm-email"
-
-
 # ---------------------------------------------------------------- sign in and out
 
 def test_signing_in_goes_to_the_page_asked_for_and_shows_the_account_links(client, make):
@@ -265,7 +258,7 @@ def test_signing_in_goes_to_the_page_asked_for_and_shows_the_account_links(clien
                       form_url="/sign-in")
     assert response.status_code == 302 and response.headers["Location"] == "/groups"
     links = nav_texts(client.get("/"))
-    assert links[-3:] == ["Your account", "Your groups", "Sign out"]
+    assert links[-4:] == ["My bookings", "Your account", "Your groups", "Sign out"]
     assert "Staff" not in links
     assert refreshed(user).last_signed_in_at is not None
 
@@ -273,9 +266,7 @@ def test_signing_in_goes_to_the_page_asked_for_and_shows_the_account_links(clien
 def test_staff_see_the_staff_link(client, make):
     from spacebank.accounts.models import Role
 
-    user = make.user(role=Role.ADMINISTRATOR)
-    db.session.commit()
-    sign_in(client, user.email)
+    signed_in_user(client, make, role=Role.ADMINISTRATOR)
     assert "Staff" in nav_texts(client.get("/"))
 
 
@@ -317,7 +308,7 @@ def test_a_wrong_password_and_an_unknown_address_get_the_same_answer(app, client
     make.user(email="known@example.com")
     db.session.commit()
     wrong_password = submit(client, "/sign-in", {"email": "known@example.com", "password": "wrong-password-here"})
-    unknown = submit(new_client(app), "/sign-in", {"email": "nobody@example.com", "password": "wrong-password-here"})
+    unknown = submit(app.test_client(), "/sign-in", {"email": "nobody@example.com", "password": "wrong-password-here"})
     assert wrong_password.status_code == unknown.status_code == 200
     assert error_summary(wrong_password) == error_summary(unknown) == [GENERIC]
     assert (main_text(wrong_password).replace("known@", "X@")
@@ -353,21 +344,17 @@ def test_a_successful_sign_in_resets_the_failure_count(client, make):
 
 
 def test_a_disabled_account_cannot_sign_in_and_its_sessions_end(app, client, make):
-    user = make.user()
-    db.session.commit()
-    sign_in(client, user.email)
+    user = signed_in_user(client, make)
     assert client.get("/account").status_code == 200
     user.is_disabled = True
     db.session.commit()
     assert client.get("/account").status_code == 302
-    response = submit(new_client(app), "/sign-in", {"email": user.email, "password": PASSWORD})
+    response = submit(app.test_client(), "/sign-in", {"email": user.email, "password": PASSWORD})
     assert error_summary(response) == [GENERIC]
 
 
 def test_signing_out_asks_first_then_signs_out(client, make):
-    user = make.user()
-    db.session.commit()
-    sign_in(client, user.email)
+    signed_in_user(client, make)
     confirm = client.get("/sign-out")
     assert heading(confirm) == "Sign out of Spacebank"
     response = submit(client, "/sign-out")
@@ -379,7 +366,7 @@ def test_signing_out_asks_first_then_signs_out(client, make):
 def test_changing_the_password_signs_out_every_other_session(app, make):
     user = make.user()
     db.session.commit()
-    here, elsewhere = new_client(app), new_client(app)
+    here, elsewhere = app.test_client(), app.test_client()
     sign_in(here, user.email)
     sign_in(elsewhere, user.email)
     assert elsewhere.get("/account").status_code == 200
@@ -421,7 +408,7 @@ def test_password_reset_requests_are_limited_to_5_a_minute_from_one_address(limi
 def test_asking_for_a_reset_looks_the_same_whether_or_not_the_address_has_an_account(app, client, make):
     make.user(email="known@example.com")
     db.session.commit()
-    other_client = new_client(app)
+    other_client = app.test_client()
     known = submit(client, "/forgotten-password", {"email": "Known@example.com"})
     unknown = submit(other_client, "/forgotten-password", {"email": "unknown@example.com"})
     assert known.status_code == unknown.status_code == 302
@@ -525,7 +512,7 @@ def test_resetting_the_password_unlocks_the_account_and_confirms_the_address(cli
 def test_resetting_the_password_ends_sessions_signed_in_with_the_old_one(app, client, make):
     user = make.user()
     db.session.commit()
-    elsewhere = new_client(app)
+    elsewhere = app.test_client()
     sign_in(elsewhere, user.email)
     submit(client, f"/reset-password/{reset_token(user)}", {"password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD})
     assert elsewhere.get("/account").status_code == 302
@@ -547,9 +534,8 @@ def test_a_disabled_account_gets_no_reset_email(client, make):
 # ---------------------------------------------------------------- your account
 
 def test_your_account_shows_your_details_with_change_links(client, make):
-    user = make.user(email="me@example.com", name="Mo Resident", phone="07700 900 982", email_confirmed_at=None)
-    db.session.commit()
-    sign_in(client, user.email)
+    signed_in_user(client, make, email="me@example.com", name="Mo Resident", phone="07700 900 982",
+                   email_confirmed_at=None)
     soup = page(client.get("/account"))
     rows = {text_of(row.select_one("dt")): text_of(row.select_one("dd")) for row in soup.select(".govuk-summary-list__row")}
     assert rows["Full name"] == "Mo Resident"
@@ -560,15 +546,8 @@ def test_your_account_shows_your_details_with_change_links(client, make):
     assert "Change full name" in change_links and "Change password" in change_links
 
 
-def test_your_account_needs_sign_in(client):
-    response = client.get("/account")
-    assert response.status_code == 302 and response.headers["Location"] == "/sign-in?next=%2Faccount"
-
-
 def test_changing_your_details_saves_them_and_records_the_change(client, make):
-    user = make.user(name="Old Name")
-    db.session.commit()
-    sign_in(client, user.email)
+    user = signed_in_user(client, make, name="Old Name")
     form = page(client.get("/account/details"))
     assert form.select_one("#name")["value"] == "Old Name"
     response = submit(client, "/account/details", {"name": "  New Name ", "phone": "+44 20 8356 3000"})
@@ -583,18 +562,14 @@ def test_changing_your_details_saves_them_and_records_the_change(client, make):
      "Enter a telephone number, like 020 8356 3000, 07700 900 982 or +44 20 8356 3000"),
 ])
 def test_changing_your_details_explains_problems(client, make, fields, field_id, message):
-    user = make.user()
-    db.session.commit()
-    sign_in(client, user.email)
+    signed_in_user(client, make)
     response = submit(client, "/account/details", fields)
     assert title(response).startswith("Error: Change your details")
     assert field_error(response, field_id) == message
 
 
 def test_changing_your_password_needs_the_current_one(client, make):
-    user = make.user()
-    db.session.commit()
-    sign_in(client, user.email)
+    user = signed_in_user(client, make)
     response = submit(client, "/account/password", {"current_password": "not-my-password", "password": NEW_PASSWORD,
                                                     "confirm_password": NEW_PASSWORD})
     assert title(response).startswith("Error: Change your password")
@@ -608,18 +583,14 @@ def test_changing_your_password_needs_the_current_one(client, make):
     ({"confirm_password": "not-the-same-one"}, "confirm_password", "Passwords must match"),
 ])
 def test_changing_your_password_explains_problems(client, make, fields, field_id, message):
-    user = make.user()
-    db.session.commit()
-    sign_in(client, user.email)
+    signed_in_user(client, make)
     data = {"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD} | fields
     response = submit(client, "/account/password", data)
     assert field_error(response, field_id) == message
 
 
 def test_changing_your_password_emails_you_and_records_it(client, make):
-    user = make.user(email="pw@example.com")
-    db.session.commit()
-    sign_in(client, user.email)
+    user = signed_in_user(client, make, email="pw@example.com")
     page_ = page(client.get("/account/password"))
     assert page_.select_one("#current_password")["autocomplete"] == "current-password"
     assert page_.select_one("#password")["autocomplete"] == "new-password"
@@ -632,9 +603,7 @@ def test_changing_your_password_emails_you_and_records_it(client, make):
 
 
 def test_changing_your_email_address_takes_effect_when_the_new_address_confirms(client, make):
-    user = make.user(email="old@example.com")
-    db.session.commit()
-    sign_in(client, user.email)
+    user = signed_in_user(client, make, email="old@example.com")
     response = submit(client, "/account/email", {"email": "New@Example.com", "current_password": PASSWORD})
     assert response.status_code == 302
     assert "We have sent a link to new@example.com" in banner(client.get("/account"))
@@ -661,7 +630,7 @@ def test_changing_to_an_address_with_an_account_looks_the_same_and_changes_nothi
     make.user(email="taken@example.com")
     third = make.user(email="third@example.com")
     db.session.commit()
-    taken_client, free_client = new_client(app), new_client(app)
+    taken_client, free_client = app.test_client(), app.test_client()
     sign_in(taken_client, first.email)
     sign_in(free_client, third.email)
     taken = submit(taken_client, "/account/email", {"email": "taken@example.com", "current_password": PASSWORD})
@@ -703,19 +672,25 @@ def test_a_change_link_expires_after_3_days(client, make):
     ({"current_password": ""}, "current_password", "Enter your current password"),
 ])
 def test_changing_your_email_explains_problems(client, make, fields, field_id, message):
-    user = make.user(email="me@example.com")
-    db.session.commit()
-    sign_in(client, user.email)
+    signed_in_user(client, make, email="me@example.com")
     response = submit(client, "/account/email", {"email": "new@example.com", "current_password": PASSWORD} | fields)
     assert title(response).startswith("Error: Change your email address")
     assert field_error(response, field_id) == message
     assert emails() == []
 
 
-@pytest.mark.parametrize("url", ["/account/details", "/account/password", "/account/email"])
-def test_account_pages_need_sign_in(client, url):
+@pytest.mark.parametrize("url, location", [
+    ("/create-account/check-your-email", "/create-account"),
+    ("/forgotten-password/check-your-email", "/forgotten-password"),
+    ("/confirm-email", "/sign-in?next=%2Fconfirm-email"),
+    ("/account", "/sign-in?next=%2Faccount"),
+    ("/account/details", "/sign-in?next=%2Faccount%2Fdetails"),
+    ("/account/password", "/sign-in?next=%2Faccount%2Fpassword"),
+    ("/account/email", "/sign-in?next=%2Faccount%2Femail"),
+])
+def test_pages_that_need_an_earlier_step_send_a_first_visit_there(client, url, location):
     response = client.get(url)
-    assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in?next=")
+    assert response.status_code == 302 and response.headers["Location"] == location
 
 
 # ---------------------------------------------------------------- password rules
@@ -735,21 +710,21 @@ def test_password_rules(password, email, problem):
     assert password_problem(password, email) == problem
 
 
-def test_passwords_are_hashed_with_argon2id_at_rfc_9106_cost_unless_tests_ask_for_speed(app):
+def test_passwords_are_hashed_with_argon2id_at_rfc_9106_cost_unless_tests_ask_for_speed(app, monkeypatch):
     from spacebank.accounts.passwords import hash_password, needs_rehash
 
-    assert hash_password(PASSWORD).startswith("$argon2id$v=19$m=8,t=1,p=1$")  # this module's fixture
-    app.config["PASSWORD_HASH_FAST"] = False
+    assert hash_password(PASSWORD).startswith("$argon2id$v=19$m=8,t=1,p=1$")  # conftest's make_app config
+    monkeypatch.setitem(app.config, "PASSWORD_HASH_FAST", False)
     real = hash_password(PASSWORD)
     assert real.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
     assert verify_password(real, PASSWORD) and not verify_password(real, NEW_PASSWORD)
     assert not needs_rehash(real)
 
 
-def test_signing_in_upgrades_a_hash_made_at_a_lower_cost(app, client, make):
-    user = make.user()  # hashed cheaply by this module's fixture
+def test_signing_in_upgrades_a_hash_made_at_a_lower_cost(app, client, make, monkeypatch):
+    user = make.user()  # hashed cheaply (conftest's make_app config)
     db.session.commit()
-    app.config["PASSWORD_HASH_FAST"] = False
+    monkeypatch.setitem(app.config, "PASSWORD_HASH_FAST", False)
     assert sign_in(client, user.email).status_code == 302
     upgraded = refreshed(user).password_hash
     assert upgraded.startswith("$argon2id$v=19$m=65536,t=3,p=4$") and verify_password(upgraded, PASSWORD)

@@ -8,11 +8,11 @@ from spacebank.accounts.models import Group, GroupInvitation, GroupKind, GroupMe
 from spacebank.audit import AuditEvent
 from spacebank.extensions import db
 
-from .accounts_fixtures import (banner, client, emails, error_summary, fast_password_hashing, field_error, heading,
-                                limited_client, link_in, main_text, new_client, refreshed, sign_in, submit, title)
-from .conftest import page, text_of
+from .accounts_fixtures import (BASE_URL, banner, emails, error_summary, field_error, heading, limited_client, link_in,
+                                main_text, refreshed, submit, title)
+from .conftest import page, sign_in, text_of
 
-__all__ = ["client", "fast_password_hashing", "limited_client"]  # fixtures, used by name
+__all__ = ["limited_client"]  # a fixture, used by name
 
 GROUP_FORM = {"name": "Dalston Chess Club", "kind": "constituted", "registration_number": "",
               "description": "Chess for all ages, Tuesday evenings.", "contact_email": "", "contact_phone": ""}
@@ -24,7 +24,7 @@ def group_actions(group) -> list[str]:
 
 
 def signed_in(app, user):
-    browser = new_client(app)
+    browser = app.test_client()
     sign_in(browser, user.email)
     return browser
 
@@ -226,6 +226,7 @@ def test_an_admin_invites_someone_who_accepts_through_the_emailed_link(app, make
     [invitation_email] = emails(outsider.email)
     assert invitation_email.subject == "Join Clapton Gardeners on Spacebank"
     assert "Ada Admin has invited you" in invitation_email.body
+    assert f"{BASE_URL}/create-account" in invitation_email.body  # for someone without an account yet
     link = link_in(invitation_email)
 
     outsider_browser = signed_in(app, outsider)
@@ -504,6 +505,38 @@ def test_editing_explains_problems(app, admin_member_outsider):
     assert field_error(response, "name") == "Enter the name of the group"
 
 
+def _selects_for(browser, url: str) -> int:
+    db.session.expire_all()
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = browser.get(url)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 200, url
+    return len([s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))])
+
+
+def test_group_pages_load_each_kind_of_row_once_however_many_rows(app, make):
+    """No query per group, member or invitation listed (N+1)."""
+    user = make.user()
+    counts = []
+    for _ in range(2):
+        group = make.group(members=[user, make.user(), make.user()])
+        db.session.add(GroupInvitation(group=make.group(members=[make.user()]), email=user.email))
+        db.session.commit()
+        browser = signed_in(app, user)
+        counts.append((_selects_for(browser, "/groups"), _selects_for(browser, f"/groups/{group.id}")))
+    group.memberships.append(GroupMembership(user=make.user()))
+    db.session.commit()
+    assert _selects_for(browser, f"/groups/{group.id}") == counts[0][1]
+    assert counts[0] == counts[1]
+
+
 # ---------------------------------------------------------------- for the booking and admin areas
 
 def test_groups_a_user_can_book_for_are_their_verified_groups_only(make):
@@ -553,7 +586,7 @@ def test_every_account_and_group_page_has_one_h1_unique_ids_and_a_full_title(app
         f"/groups/{group.id}/members/{membership.id}/remove", f"/groups/{group.id}/leave",
         f"/groups/{group.id}/verification", "/sign-out"]
     anonymous_pages = ["/sign-in", "/create-account", "/forgotten-password"]
-    checks = [(browser, url) for url in signed_in_pages] + [(new_client(app), url) for url in anonymous_pages]
+    checks = [(browser, url) for url in signed_in_pages] + [(app.test_client(), url) for url in anonymous_pages]
     checks.append((signed_in(app, invitee), f"/groups/invitations/{invitation.id}"))
     for visitor, url in checks:
         response = visitor.get(url)
