@@ -2,39 +2,12 @@
 
 from datetime import date, time
 
-import pytest
 import sqlalchemy as sa
-from flask import g, has_app_context
-from flask.testing import FlaskClient
 
 from spacebank.extensions import db
 from spacebank.notifications import OutboundEmail
 
 from .conftest import csrf_token, page, sign_in, text_of
-
-
-class SeparateUserClient(FlaskClient):
-    """A test client whose requests do not see another client's signed-in user.
-
-    The `app` fixture keeps an application context open for the whole test, and Flask
-    reuses it for every request, so `g` (where Flask-Login caches the current user and
-    Flask-WTF the CSRF token) would carry over from one client's request to another's.
-    """
-
-    def open(self, *args, **kwargs):
-        if has_app_context():  # a request from another thread starts with none
-            for cached in ("_login_user", "csrf_token"):
-                g.pop(cached, None)
-        return super().open(*args, **kwargs)
-
-
-def new_client(app) -> SeparateUserClient:
-    return SeparateUserClient(app, app.response_class, use_cookies=True)
-
-
-@pytest.fixture
-def client(app):
-    return new_client(app)
 
 
 def bookable_space(make, **kw):

@@ -12,12 +12,10 @@ from spacebank.extensions import db
 from spacebank.timeutil import local_datetime, utcnow
 from spacebank.venues.models import HirerCategory
 
-from .booking_fixtures import (  # noqa: F401  (client: see SeparateUserClient)
+from .booking_fixtures import (
     answer_all,
     assert_well_formed,
-    client,
     bookable_space,
-    new_client,
     outbox,
     confirm,
     error_summary,
@@ -442,7 +440,7 @@ def test_twenty_people_confirming_one_slot_at_once_give_one_booking_and_nineteen
     db.session.commit()
     clients = []
     for user in users:
-        client = new_client(app)
+        client = app.test_client()
         sign_in(client, user.email)
         check = answer_all(client, space, day, "18:00", "20:00")
         assert error_summary(check) == []

@@ -18,10 +18,9 @@ from spacebank.timeutil import local_datetime, to_local, today_local
 from spacebank.accounts.models import Verification
 from spacebank.venues.models import Closure, HirerCategory
 
-from .booking_fixtures import (  # noqa: F401  (client: see SeparateUserClient)
+from .booking_fixtures import (
     answer_all,
     bookable_space,
-    client,
     confirm,
     error_summary,
     field_error,

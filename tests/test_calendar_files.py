@@ -9,13 +9,11 @@ from spacebank.bookings.models import BookingStatus
 from spacebank.extensions import db
 from spacebank.timeutil import local_datetime, utcnow
 
-from .booking_fixtures import (  # noqa: F401  (client: see SeparateUserClient)
+from .booking_fixtures import (
     answer_all,
     bookable_space,
-    client,
     confirm,
     hm,
-    new_client,
     outbox,
     signed_in_booker,
 )
@@ -121,7 +119,7 @@ def test_a_private_feed_lists_the_users_active_bookings_without_signing_in(clien
     shown = text_of(page(client.get("/my-bookings/calendar-feed")).select_one("#feed-url"))
     assert shown == f"http://localhost{path}"
 
-    anonymous = new_client(app)
+    anonymous = app.test_client()
     response = anonymous.get(path)
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"

@@ -7,7 +7,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from spacebank.extensions import db
-from tests.booking_fixtures import client  # noqa: F401  (a client that does not share `g` with others)
 from tests.conftest import csrf_token, page, sign_in, text_of
 from tests.security_fixtures import row_counts
 

@@ -10,7 +10,6 @@ import pytest
 
 from spacebank import create_app
 from tests.conftest import page, text_of
-from tests.security_fixtures import rate_limits_restored  # noqa: F401  (an autouse fixture)
 
 SECRET = "a-production-secret-that-must-never-be-shown"
 HTTPS = "https://spacebank.hackney.gov.uk"

@@ -14,11 +14,9 @@ from spacebank.extensions import db
 from spacebank.timeutil import local_datetime, utcnow
 from spacebank.venues.models import HirerCategory
 
-from .booking_fixtures import (  # noqa: F401  (client: see SeparateUserClient)
+from .booking_fixtures import (
     bookable_space,
-    client,
     hm,
-    new_client,
     outbox,
     signed_in_booker,
     summary_value,
@@ -112,7 +110,7 @@ def test_another_user_cannot_see_cancel_or_download_a_booking(client, make, app)
     assert client.get("/my-bookings/series/99999999999999999999/confirmation").status_code == 404
 
     # The owner, on their own client, still can.
-    owner_client = new_client(app)
+    owner_client = app.test_client()
     sign_in(owner_client, owner.email)
     assert owner_client.get(f"/my-bookings/{booking.reference}").status_code == 200
 

@@ -11,7 +11,7 @@ from werkzeug.routing import Rule
 
 from spacebank.extensions import db
 from tests.conftest import page, sign_in, text_of
-from tests.security_fixtures import rate_limits_restored, row_counts  # noqa: F401  (an autouse fixture)
+from tests.security_fixtures import row_counts
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 CSRF_MESSAGE = "Your form expired or was sent from another site"
@@ -102,9 +102,8 @@ def test_every_state_changing_request_without_a_csrf_token_is_refused_and_change
 
 
 def test_a_token_from_another_session_is_refused(app, world):
-    from tests.booking_fixtures import new_client
 
-    attacker, victim = new_client(app), new_client(app)
+    attacker, victim = app.test_client(), app.test_client()
     stolen = page(attacker.get("/sign-in")).select_one("input[name=csrf_token]")["value"]
     own = page(victim.get("/sign-in")).select_one("input[name=csrf_token]")["value"]
     assert own != stolen  # so the refusal below is about whose token it is
@@ -136,13 +135,12 @@ def test_staff_back_office_sends_residents_away_and_strangers_to_sign_in(app, wo
 # ---------------------------------------------------------------- someone else's ids
 
 def test_a_resident_cannot_see_change_or_cancel_another_residents_booking(app, world, make):
-    from tests.booking_fixtures import new_client
     from tests.conftest import csrf_token
 
     db.session.commit()
     attacker = make.user(email="attacker@example.com")
     db.session.commit()
-    client = new_client(app)
+    client = app.test_client()
     sign_in(client, attacker.email)
     reference = world["booking"].reference
     for url in (f"/my-bookings/{reference}", f"/my-bookings/{reference}/confirmation",
@@ -159,12 +157,11 @@ def test_a_resident_cannot_see_change_or_cancel_another_residents_booking(app, w
 
 
 def test_a_resident_cannot_see_or_change_a_group_they_are_not_in(app, world, make):
-    from tests.booking_fixtures import new_client
     from tests.conftest import csrf_token
 
     attacker = make.user(email="attacker@example.com")
     db.session.commit()
-    client = new_client(app)
+    client = app.test_client()
     sign_in(client, attacker.email)
     group_id = world["group"].id
     for url in (f"/groups/{group_id}", f"/groups/{group_id}/edit", f"/groups/{group_id}/members/new",
@@ -183,9 +180,8 @@ def test_a_resident_cannot_see_or_change_a_group_they_are_not_in(app, world, mak
 
 def test_ids_too_big_for_the_database_are_page_not_found_not_errors(app, world):
     """Every GET route with a number in its path, given a number no database column holds."""
-    from tests.booking_fixtures import new_client
 
-    client = new_client(app)
+    client = app.test_client()
     sign_in(client, world["staff"].email)
     answers = {}
     for rule in app.url_map.iter_rules():
@@ -271,9 +267,8 @@ def _upload(client, world, name: str, data: bytes):
     ("hall.gif", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;"),
 ])
 def test_a_photo_upload_that_is_not_a_real_jpeg_png_or_webp_is_refused(app, world, tmp_path, name, data):
-    from tests.booking_fixtures import new_client
 
-    client = new_client(app)
+    client = app.test_client()
     sign_in(client, world["staff"].email)
     before = row_counts()
     response = _upload(client, world, name, data)
@@ -287,9 +282,8 @@ def test_an_uploaded_photo_gets_a_random_name_not_the_one_the_browser_sent(app, 
     from pathlib import Path
 
     from spacebank.venues.models import VenuePhoto
-    from tests.booking_fixtures import new_client
 
-    client = new_client(app)
+    client = app.test_client()
     sign_in(client, world["staff"].email)
     response = _upload(client, world, "../../../etc/evil.png", _png())
     assert response.status_code == 302

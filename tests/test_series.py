@@ -14,15 +14,13 @@ from spacebank.formatting import format_date, format_datetime
 from spacebank.timeutil import local_datetime, to_local, utcnow
 from spacebank.venues.models import Closure, HirerCategory
 
-from .booking_fixtures import (  # noqa: F401  (client: see SeparateUserClient)
+from .booking_fixtures import (
     answer_all,
     bookable_space,
-    client,
     confirm,
     error_summary,
     field_error,
     hm,
-    new_client,
     outbox,
     post_step,
     signed_in_booker,
@@ -281,7 +279,7 @@ def test_someone_else_cannot_cancel_a_series(client, make, app):
     space = bookable_space(make)
     signed_in_booker(client, make)
     series = booked_series(client, make, space, future_day(3))
-    stranger = new_client(app)
+    stranger = app.test_client()
     sign_in(stranger, make.user().email)
     db.session.commit()
     url = f"/my-bookings/series/{series.id}/cancel"
