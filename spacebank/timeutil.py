@@ -7,10 +7,40 @@ every conversion goes through zoneinfo rather than adding hours to a date.
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import re
+
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
 LONDON = ZoneInfo("Europe/London")
+
+
+_CLOCK_24 = re.compile(r"(?P<hour>\d{1,2})(?:[:.]?(?P<minute>\d{2}))?")  # 18, 18:00, 18.00, 1800, 9:30
+_CLOCK_12 = re.compile(r"(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?(?P<half>am|pm)")  # 6pm, 6:30pm, 6 p.m.
+
+
+def parse_time(text: str) -> time:
+    """A time of day as people type it, for every form that asks for one.
+
+    Raises ValueError("real") for a time-shaped answer that is not a time (25:00, 13pm)
+    and ValueError("format") for anything else, so forms can say which.
+    """
+    text = text.strip().lower().replace(" ", "").replace(".m.", "m").replace("a.m", "am").replace("p.m", "pm")
+    if text in {"midday", "noon", "12noon"}:
+        return time(12)
+    if text == "midnight":
+        return time(0)
+    if match := _CLOCK_12.fullmatch(text):
+        hour, minute = int(match["hour"]), int(match["minute"] or 0)
+        if not 1 <= hour <= 12 or minute > 59:
+            raise ValueError("real")
+        return time(hour % 12 + (12 if match["half"] == "pm" else 0), minute)
+    if match := _CLOCK_24.fullmatch(text):
+        hour, minute = int(match["hour"]), int(match["minute"] or 0)
+        if hour > 23 or minute > 59:
+            raise ValueError("real")
+        return time(hour, minute)
+    raise ValueError("format")
 
 
 def utcnow() -> datetime:

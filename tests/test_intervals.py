@@ -99,3 +99,25 @@ def test_merged_intervals_are_sorted_and_apart(items):
     merged = merge(items)
     assert all(x.end < y.start for x, y in zip(merged, merged[1:]))
     assert sum(i.minutes for i in merged) <= sum(i.minutes for i in items)
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("18", time(18)), ("1800", time(18)), ("18:00", time(18)), ("18.00", time(18)), (" 9:30 ", time(9, 30)),
+    ("6pm", time(18)), ("6 p.m.", time(18)), ("6:30PM", time(18, 30)), ("12am", time(0)), ("12pm", time(12)),
+    ("midday", time(12)), ("noon", time(12)), ("midnight", time(0)),
+])
+def test_times_are_read_the_way_people_type_them(typed, expected):
+    from spacebank.timeutil import parse_time
+
+    assert parse_time(typed) == expected
+
+
+@pytest.mark.parametrize(("typed", "reason"), [
+    ("25:00", "real"), ("13pm", "real"), ("9:75", "real"), ("0am", "real"), ("six", "format"), ("", "format"),
+    ("18:00:00", "format"),
+])
+def test_answers_that_are_not_times_say_why(typed, reason):
+    from spacebank.timeutil import parse_time
+
+    with pytest.raises(ValueError, match=reason):
+        parse_time(typed)

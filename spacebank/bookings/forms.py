@@ -16,6 +16,8 @@ from wtforms import BooleanField, DateField, IntegerField, RadioField, StringFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
 
+from ..timeutil import parse_time
+
 MAX_OCCURRENCES = 52
 
 
@@ -54,35 +56,6 @@ class GovDateField(DateField):
     def pre_validate(self, form):
         if self.raw_data is not None and not any(self.raw_data) and not self.process_errors:
             raise ValidationError(f"Enter {self.thing}")
-
-
-TIME_PATTERNS = [
-    re.compile(r"^(?P<hour>\d{1,2})[:.]?(?P<minute>\d{2})$"),  # 18:00, 18.00, 1800, 9:30
-    re.compile(r"^(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?\s*(?P<half>am|pm)$"),  # 6pm, 6:30pm
-]
-
-
-def parse_time(text: str) -> time:
-    """A time of day as people type it. Raises ValueError('real') or ValueError('format')."""
-    text = text.strip().lower().replace(" ", "")
-    if text in {"midday", "noon", "12noon"}:
-        return time(12)
-    if text == "midnight":
-        return time(0)
-    for pattern in TIME_PATTERNS:
-        match = pattern.match(text)
-        if not match:
-            continue
-        hour, minute = int(match["hour"]), int(match["minute"] or 0)
-        half = match.groupdict().get("half")
-        if half:
-            if not 1 <= hour <= 12:
-                raise ValueError("real")
-            hour = hour % 12 + (12 if half == "pm" else 0)
-        if hour > 23 or minute > 59:
-            raise ValueError("real")
-        return time(hour, minute)
-    raise ValueError("format")
 
 
 class TimeField(StringField):

@@ -18,6 +18,7 @@ from wtforms.validators import ValidationError
 from .. import geo
 from ..bookings.intervals import Interval
 from ..timeutil import local_datetime, to_local
+from ..timeutil import parse_time as parse_clock_time
 from .models import HirerCategory, VenueKind
 
 MAX_PEOPLE = 1000
@@ -81,26 +82,14 @@ class DateInputField(Field):
             raise ValueError(f"{self.label.text} must be a real date") from None
 
 
-_TIME_24 = re.compile(r"(\d{1,2})(?:[:.](\d{2}))?")
-_TIME_12 = re.compile(r"(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?m\.?")
 
 
 def parse_time(text: str) -> time | None:
-    """'18:00', '18.00', '18', '6pm', '6:30 pm', 'midday' -> time; None if not a time."""
-    text = text.strip().lower()
-    if text in ("midday", "noon", "12 noon"):
-        return time(12)
-    if m := _TIME_12.fullmatch(text):
-        hour, minute = int(m[1]), int(m[2] or 0)
-        if not 1 <= hour <= 12 or minute > 59:
-            return None
-        return time(hour % 12 + (12 if m[3] == "p" else 0), minute)
-    if m := _TIME_24.fullmatch(text):
-        hour, minute = int(m[1]), int(m[2] or 0)
-        if hour > 23 or minute > 59:
-            return None
-        return time(hour, minute)
-    return None
+    """timeutil.parse_time, with None for an answer that is not a time."""
+    try:
+        return parse_clock_time(text)
+    except ValueError:
+        return None
 
 
 class TimeField(StringField):
