@@ -281,6 +281,24 @@ def sign_in(client, email: str, password: str = "correct-horse-battery-staple"):
     return client.post("/sign-in", data={"email": email, "password": password, "csrf_token": token})
 
 
+def selects_during(action) -> int:
+    """How many SELECT statements `action()` runs, with nothing cached in the session beforehand."""
+    import sqlalchemy as sa
+
+    _db.session.expire_all()
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(_db.engine, "before_cursor_execute", record)
+    try:
+        action()
+    finally:
+        sa.event.remove(_db.engine, "before_cursor_execute", record)
+    return len([s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))])
+
+
 def at(year, month, day, hour=0, minute=0) -> datetime:
     """An aware UTC datetime from London wall-clock parts (for readable tests)."""
     from spacebank.timeutil import local_datetime

@@ -10,7 +10,7 @@ from spacebank.extensions import db
 
 from .accounts_fixtures import (BASE_URL, banner, emails, error_summary, field_error, heading, limited_client, link_in,
                                 main_text, refreshed, submit, title)
-from .conftest import page, sign_in, text_of
+from .conftest import page, selects_during, sign_in, text_of
 
 __all__ = ["limited_client"]  # a fixture, used by name
 
@@ -506,19 +506,10 @@ def test_editing_explains_problems(app, admin_member_outsider):
 
 
 def _selects_for(browser, url: str) -> int:
-    db.session.expire_all()
-    statements = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        response = browser.get(url)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
-    assert response.status_code == 200, url
-    return len([s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))])
+    responses = []
+    count = selects_during(lambda: responses.append(browser.get(url)))
+    assert responses[0].status_code == 200, url
+    return count
 
 
 def test_group_pages_load_each_kind_of_row_once_however_many_rows(app, make):
