@@ -8,7 +8,7 @@ from spacebank.extensions import db
 from spacebank.timeutil import local_datetime, to_local
 from spacebank.venues.models import Closure
 from tests.admin_fixtures import council, signed_in  # noqa: F401
-from tests.conftest import page, text_of
+from tests.conftest import page, selects_during, text_of
 
 
 @pytest.fixture
@@ -70,3 +70,45 @@ def test_day_and_week_links_move_through_time(app, council, housing):
     assert links["Previous week"] == "/admin/calendar/?view=week&date=2027-03-01"
     assert links["Next week"] == "/admin/calendar/?view=week&date=2027-03-15"
     assert text_of(soup.select_one("h1")) == "Calendar: Week beginning Monday 8 March 2027"
+
+
+def _week_with_halves(council, halves_closed: int):
+    """The housing venue gets a hall split into two halves; the first `halves_closed` closures are on the left half."""
+    from spacebank.venues.models import Space
+
+    venue = council.housing.venue
+    day = to_local(council.housing.booking.starts_at).date()
+    whole = Space(venue=venue, name="Whole hall", slug=f"whole-{halves_closed}", capacity_seated=80, capacity_standing=90)
+    left = Space(venue=venue, name="Left half", slug=f"left-{halves_closed}", parent=whole, capacity_seated=40,
+                 capacity_standing=45)
+    right = Space(venue=venue, name="Right half", slug=f"right-{halves_closed}", parent=whole, capacity_seated=40,
+                  capacity_standing=45)
+    db.session.add_all([whole, left, right])
+    for n in range(halves_closed):
+        db.session.add(Closure(space=left, starts_at=local_datetime(day, time(6, n)),
+                               ends_at=local_datetime(day, time(6, n + 1)), reason=f"Repairs {n}"))
+    db.session.commit()
+    return day
+
+
+def test_a_closed_half_shows_on_the_whole_hall_but_not_on_the_other_half(app, council, housing):
+    day = _week_with_halves(council, 1)
+    soup = page(housing.get(f"/admin/calendar/?date={day.isoformat()}&venue={council.housing.venue.id}"))
+    rows = {text_of(tr.select_one("th[scope=row]")): text_of(tr) for tr in soup.select("table tbody tr")}
+    assert "Closed: Repairs 0" in rows["Left half"]
+    assert "Closed: Repairs 0" in rows["Whole hall"], "closing a half stops the whole being booked"
+    assert "Closed: Repairs 0" not in rows["Right half"]
+    assert "Closed: Repairs 0" not in rows["Main room"]
+
+
+def test_the_calendar_needs_no_more_queries_for_more_closures(app, council, housing):
+    def selects(closures: int) -> int:
+        day = _week_with_halves(council, closures)
+        responses = []
+        url = f"/admin/calendar/?date={day.isoformat()}&venue={council.housing.venue.id}"
+        count = selects_during(lambda: responses.append(housing.get(url)))
+        assert responses[0].status_code == 200
+        return count
+
+    few = selects(1)
+    assert selects(6) == few

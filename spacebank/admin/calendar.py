@@ -73,6 +73,10 @@ def load_rows(spaces: list[Space], period: Interval, now: datetime) -> list[Spac
         sa.or_(Closure.venue_id.in_(venue_ids), Closure.space_id.in_(
             sa.select(Space.id).where(Space.venue_id.in_(venue_ids)))),
         Closure.starts_at < period.end, Closure.ends_at > period.start)).all()
+    # The parts each closed space occupies, worked out once (every closed space is one of `spaces`,
+    # whose calendars are loaded) rather than loading the space and its parts per closure and row.
+    closed_units = {c.space_id: set(calendars[c.space_id].unit_ids) if c.space_id in calendars
+                    else set(c.space.unit_ids()) for c in closures if c.space_id is not None}
     rows = []
     for space in spaces:
         calendar = calendars.get(space.id)
@@ -82,7 +86,7 @@ def load_rows(spaces: list[Space], period: Interval, now: datetime) -> list[Spac
         items = [booking_item(b) for b in bookings_by_space[space.id]]
         units = set(calendar.unit_ids)
         for closure in closures:
-            if closure.venue_id == space.venue_id or (closure.space_id is not None and units & set(closure.space.unit_ids())):
+            if closure.venue_id == space.venue_id or units & closed_units.get(closure.space_id, set()):
                 for part in clip([Interval(closure.starts_at, closure.ends_at)], period):
                     items.append(Item("closed", part, f"Closed: {closure.reason}"))
         # Free for staff: open, not closed, not held by a booking or its turnaround, not past.
