@@ -1,6 +1,6 @@
 """The request queue, decisions, booking for a caller, moving and cancelling: emails and audit events."""
 
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from spacebank.bookings.models import Booking, BookingStatus
 from spacebank.extensions import db
 from spacebank.timeutil import local_datetime, to_local
 from tests.admin_fixtures import council, emails_to, error_summary, person, post_form, signed_in  # noqa: F401
-from tests.conftest import future_day, page, text_of
+from tests.conftest import future_day, page, selects_during, text_of
 
 STAFF_FORM = "/admin/book-for-caller/"
 
@@ -49,6 +49,37 @@ def test_the_queue_lists_requests_oldest_first_with_group_and_history(app, counc
     assert "Not for a group" in first
     assert "Hackney Chess Club Verified" in second and "No other bookings with us" in second
 
+
+def test_the_dashboard_counts_the_requests_the_queue_lists(app, council, make, housing, second_request):
+    day = council.housing.request.starts_at.date() + timedelta(days=2)
+    make.booking(council.housing.space, local_datetime(day, time(10)), local_datetime(day, time(11)),
+                 booker=second_request.booker, status=BookingStatus.REQUESTED, purpose="Lapsed",
+                 expires_at=datetime.now(UTC) - timedelta(minutes=1))  # no longer holds its slot
+    make.booking(council.library.space, local_datetime(day, time(10)), local_datetime(day, time(11)),
+                 booker=second_request.booker, status=BookingStatus.REQUESTED, purpose="Another service's")
+    db.session.commit()
+    assert len(page(housing.get("/admin/requests/")).select("table tbody tr")) == 2
+    card = next(p for p in page(housing.get("/admin/")).select("main p.govuk-body")
+                if "waiting for a decision" in text_of(p))
+    assert text_of(card.select_one("span")) == "2" and "requests waiting for a decision" in text_of(card)
+
+
+def test_the_queue_needs_the_same_few_queries_however_many_requests(app, council, make, housing):
+    def selects() -> int:
+        responses = []
+        count = selects_during(lambda: responses.append(housing.get("/admin/requests/")))
+        assert responses[0].status_code == 200
+        return count
+
+    few = selects()
+    day = council.housing.request.starts_at.date() + timedelta(days=3)
+    for n in range(4):
+        booker = person(f"asker{n}@example.com", f"Asker {n}")
+        make.booking(council.housing.space, local_datetime(day, time(9 + 2 * n)), local_datetime(day, time(10 + 2 * n)),
+                     booker=booker, status=BookingStatus.REQUESTED, group=make.group(members=[booker]),
+                     purpose=f"Request {n}")
+    db.session.commit()
+    assert selects() == few
 
 def test_approving_a_request_confirms_it_emails_the_booker_and_is_audited(app, council, housing):
     request = council.housing.request
@@ -214,6 +245,18 @@ def test_moving_onto_a_taken_time_is_refused_with_the_rules_message(app, council
     db.session.expire_all()
     assert to_local(db.session.get(Booking, booking.id).starts_at).time() == time(10)
 
+
+def test_moving_to_an_end_before_the_start_is_refused(app, council, housing):
+    booking = council.housing.booking
+    day = to_local(booking.starts_at).date() + timedelta(days=1)
+    response = post_form(housing, f"/admin/booking/{booking.id}/move/", {
+        "space_id": str(booking.space_id), "day": [str(day.day), str(day.month), str(day.year)],
+        "start": "13:00", "end": "11:00"})
+    assert response.status_code == 200
+    assert error_summary(response) == ["The end time must be after the start time"]
+    assert text_of(page(response).select_one("#end-error")) == "Error: The end time must be after the start time"
+    db.session.expire_all()
+    assert to_local(db.session.get(Booking, booking.id).starts_at) == to_local(booking.starts_at)
 
 def test_cancelling_a_booking_needs_a_reason_and_emails_it(app, council, housing):
     booking = council.housing.booking

@@ -9,7 +9,7 @@ from ..bookings.models import ACTIVE_STATUSES, Booking
 from ..extensions import db
 from ..timeutil import day_bounds, local_datetime, today_local, utcnow
 from ..venues.models import Closure
-from .requests_queue import waiting_requests
+from .requests_queue import waiting_query
 from .scope import booking_clause, closure_clause
 
 
@@ -23,7 +23,7 @@ def dashboard_context() -> dict:
     start, end = day_bounds(today)
     fortnight = local_datetime(today + timedelta(days=14), time(0))
     return {
-        "waiting": len(waiting_requests(now)),
+        "waiting": count(waiting_query(now)),
         "today_bookings": count(sa.select(Booking.id).where(
             booking_clause(), Booking.status.in_(ACTIVE_STATUSES), Booking.starts_at < end, Booking.ends_at > start)),
         "closures_soon": count(sa.select(Closure.id).where(

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 from wtforms.validators import StopValidation
 
@@ -17,6 +18,7 @@ from ..bookings import operations
 from ..bookings.models import Booking, BookingStatus
 from ..extensions import db
 from ..timeutil import utcnow
+from ..venues.models import Space
 from .base import StaffView, actor
 from .fields import CheckboxesField, LongTextField
 from .forms import length
@@ -25,12 +27,16 @@ from .scope import booking_clause
 DECISIONS = {"approve": "Approved", "decline": "Declined"}
 
 
+def waiting_query(now) -> sa.Select:
+    """Requests in scope that still hold their slot."""
+    return sa.select(Booking).where(Booking.status == BookingStatus.REQUESTED, booking_clause(),
+                                    sa.or_(Booking.expires_at.is_(None), Booking.expires_at > now))
+
+
 def waiting_requests(now) -> list[Booking]:
-    """Requests in scope that still hold their slot, the longest-waiting first."""
-    return list(db.session.scalars(
-        sa.select(Booking).where(Booking.status == BookingStatus.REQUESTED, booking_clause(),
-                                 sa.or_(Booking.expires_at.is_(None), Booking.expires_at > now))
-        .order_by(Booking.created_at, Booking.id)))
+    """The waiting requests, the longest-waiting first, with what the queue shows of each loaded alongside."""
+    return list(db.session.scalars(waiting_query(now).order_by(Booking.created_at, Booking.id).options(
+        joinedload(Booking.space).joinedload(Space.venue), joinedload(Booking.booker), joinedload(Booking.group))))
 
 
 def booker_history(booker_ids: list[int], exclude: set[int]) -> dict[int, Counter]:
