@@ -10,7 +10,7 @@ from spacebank.extensions import db
 from spacebank.timeutil import to_local, today_local
 from spacebank.venues.models import Closure
 from tests.admin_fixtures import audit_actions, council, emails_to, error_summary, post_form, signed_in  # noqa: F401
-from tests.conftest import at, page, text_of
+from tests.conftest import at, page, selects_during, text_of
 
 STAFF_FORM = "/admin/book-for-caller/"
 
@@ -189,3 +189,32 @@ def test_the_bank_holiday_form_needs_a_year(app, council, housing):
                          {"venue": str(venue.id), "year": "1999", "reason": "Closed"}, token_url=STAFF_FORM)
     assert response.status_code == 200
     assert "Select the year" in error_summary(response)
+
+
+def test_closing_a_half_lists_bookings_of_the_whole_hall_and_that_half_in_the_same_few_queries(app, council, housing,
+                                                                                               make):
+    venue, booker = council.housing.venue, council.people["resident"]
+    day = to_local(council.housing.booking.starts_at).date()
+    whole = make.space(venue=venue, name="Whole hall")
+    left, right = (make.space(venue=venue, name=name, parent=whole) for name in ("Left half", "Right half"))
+    on = {space.name: make.booking(space, at(day.year, day.month, day.day, 14 + 2 * n), at(day.year, day.month, day.day, 15 + 2 * n),
+                                   booker=booker) for n, space in enumerate([whole, left, right])}
+    closures = [Closure(space=left, starts_at=at(day.year, day.month, day.day, 13),
+                        ends_at=at(day.year, day.month, day.day, 20), reason="Repairs")]  # over all three
+    closures += [Closure(space=right, starts_at=at(day.year, day.month, day.day, 6, n),
+                         ends_at=at(day.year, day.month, day.day, 6, n + 1), reason="Checks") for n in range(5)]
+    db.session.add_all(closures)
+    db.session.commit()
+
+    def listed(chosen):
+        responses = []
+        url = "/admin/closure/affected/?" + "&".join(f"closure={c.id}" for c in chosen)
+        count = selects_during(lambda: responses.append(housing.get(url)))
+        labels = [text_of(label) for label in page(responses[0]).select(".govuk-checkboxes__label")]
+        return count, {name for name, b in on.items() if any(label.startswith(b.reference) for label in labels)}
+
+    few, names = listed(closures[:1])
+    assert names == {"Whole hall", "Left half"}, "closing a half stops the whole, not the other half"
+    many, names = listed(closures)
+    assert names == {"Whole hall", "Left half"}, "the right half's checks are at 6am, before any booking"
+    assert many == few

@@ -73,6 +73,14 @@ def booking_clause() -> sa.ColumnElement[bool]:
     return space_clause(Booking.space_id)
 
 
+def owns_venue(venue_id) -> bool:
+    return db.session.scalar(sa.select(Venue.id).where(Venue.id == venue_id, venue_clause(Venue.id))) is not None
+
+
+def owns_space(space_id) -> bool:
+    return db.session.scalar(sa.select(Space.id).where(Space.id == space_id, space_clause(Space.id))) is not None
+
+
 def owned_venues() -> list[Venue]:
     return list(db.session.scalars(sa.select(Venue).where(venue_clause(Venue.id)).order_by(Venue.name)))
 

@@ -35,6 +35,8 @@ from .scope import (
     is_administrator,
     owned_spaces,
     owned_venues,
+    owns_space,
+    owns_venue,
     parse_id,
     service_scope,
     space_clause,
@@ -88,10 +90,6 @@ def prefill_choice(field, name: str) -> None:
         field.data = int(value)
 
 
-def owns_venue(venue_id) -> bool:
-    return db.session.scalar(sa.select(Venue.id).where(Venue.id == venue_id, venue_clause(Venue.id))) is not None
-
-
 class BelongsToVenue:
     """Records of one venue (spaces, photos): scoped by it, and only the officer's venues to choose."""
 
@@ -120,7 +118,7 @@ class BelongsToSpace:
             prefill_choice(form.space_id, "space_id")
 
     def check_in_scope(self, model):
-        if model.space_id not in {space.id for space in owned_spaces()}:
+        if not owns_space(model.space_id):
             raise ValidationError(f"You can only change {self.name.lower()} of your service's spaces.")
 
 
