@@ -438,3 +438,14 @@ def test_an_unverified_group_cannot_book_at_the_community_rate_even_by_editing_t
     check = client.get(f"/book/{space.id}/check")
     assert error_summary(check) == ["Only community groups verified by the council can book at the community rate"]
     assert page(check).select_one("input[name=accept]") is None  # nothing to confirm until it is changed
+
+
+@pytest.mark.parametrize("minutes", [0, -60])
+def test_a_slot_that_does_not_end_after_it_starts_is_a_problem_not_an_error(app, make, minutes):
+    space = bookable_space(make)
+    start = local_datetime(future_day(), time(18))
+    [assessment] = queries.assess(space, [(start, start + timedelta(minutes=minutes))], attendees=10,
+                                  category=HirerCategory.RESIDENT, group=None, now=datetime.now(UTC))
+    assert codes(assessment.problems) == ["order"]
+    assert assessment.problems[0].message == "End time must be after the start time"
+    assert assessment.quote is None

@@ -49,7 +49,11 @@ def load_calendar(space: Space, slots: list[tuple[datetime, datetime]], *,
     this space (its venue's, its own, its wholes' and its parts'); one more query adds the
     reasons, which people need to read when a date cannot be booked.
     """
-    period = Interval(min(start for start, _ in slots), max(end for _, end in slots))
+    # A slot that ends before it starts is the rules' to explain (check_length), so the
+    # window only has to cover every instant mentioned.
+    first = min(min(start, end) for start, end in slots)
+    last = max(max(start, end) for start, end in slots)
+    period = Interval(first, max(last, first + timedelta(minutes=1)))
     calendar = availability.load_calendars([space.id], period, exclude_booking_id=exclude_booking_id)[space.id]
     reasons = {}
     if calendar.closures:
